@@ -14,6 +14,14 @@ REU     La Réunion (974)                       EPSG:2975 (RGR92 / UTM 40S)
 MYT     Mayotte (976)                          EPSG:4471 (RGM04 / UTM 38S)
 ======  =====================================  ===========
 
+Guyane: the legal projection (décret n° 2000-1276, RGFG95 / UTM zone 22N) is
+used for the whole département, as the issue asks. EPSG's area of use of
+EPSG:2972 stops at 54° W and 2.17° N while the département reaches 54.6° W
+(Maroni river) and 2.11° N: we accept points down to
+:data:`GUYANE_WEST_LIMIT` and :data:`GUYANE_SOUTH_LIMIT`; there the scale
+factor is at most 1.0017 and the correction below keeps distances exact
+(tested), so no wrong number comes out of it.
+
 A projected straight-line distance is off by the projection's point scale
 factor ``k`` (Lambert-93: about +0.29 % in southern Corsica, -0.09 % in the
 centre). :func:`grid_to_true_distance_m` divides the grid distance by the mean
@@ -68,12 +76,17 @@ ZONES: dict[str, Zone] = {
     "FXX": Zone("FXX", 0, "France métropolitaine et Corse", 2154, (-5.6, 41.2, 9.9, 51.2)),
     "GLP": Zone("GLP", 1, "Guadeloupe", 5490, (-61.9, 15.8, -60.9, 16.6)),
     "MTQ": Zone("MTQ", 2, "Martinique", 5490, (-61.3, 14.35, -60.75, 14.95)),
-    "GUF": Zone("GUF", 3, "Guyane", 2972, (-54.7, 2.05, -51.5, 5.9)),
+    "GUF": Zone("GUF", 3, "Guyane", 2972, (-54.7, 2.1, -51.5, 5.9)),
     "REU": Zone("REU", 4, "La Réunion", 2975, (55.15, -21.45, 55.9, -20.8)),
     "MYT": Zone("MYT", 5, "Mayotte", 4471, (44.9, -13.1, 45.35, -12.55)),
 }
 #: Zone codes ordered by their integer index (used in columnar snapshots).
 ZONE_CODES: tuple[str, ...] = tuple(sorted(ZONES, key=lambda c: ZONES[c].index))
+
+#: Western limit accepted for Guyane in EPSG:2972 (see module docstring).
+GUYANE_WEST_LIMIT = -54.7
+#: Southern limit accepted for Guyane in EPSG:2972 (see module docstring).
+GUYANE_SOUTH_LIMIT = 2.1
 
 _OVERSEAS_DEPARTEMENTS = {"971": "GLP", "972": "MTQ", "973": "GUF", "974": "REU", "976": "MYT"}
 
@@ -144,7 +157,9 @@ def check_in_area(lon: float | np.ndarray, lat: float | np.ndarray, zone: str) -
         i = int(np.flatnonzero(bad)[0])
         x, y = float(lon_a[i]), float(lat_a[i])
         if not (np.isfinite(x) and np.isfinite(y)):
-            msg = f"Coordonnée invalide (longitude {x}, latitude {y}) : valeur manquante ou infinie."
+            msg = (
+                f"Coordonnée invalide (longitude {x}, latitude {y}) : valeur manquante ou infinie."
+            )
         else:
             msg = (
                 f"Le point (longitude {x:.6f}, latitude {y:.6f}) est hors du territoire "

