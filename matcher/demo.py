@@ -123,8 +123,10 @@ def synthetic_premises(n: int, seed: int = DEMO_SEED) -> pd.DataFrame:
     med = np.array([_KINDS[i].area_median_m2 for i in kind_idx])
     sig = np.array([_KINDS[i].area_sigma for i in kind_idx])
     floor = np.round(med * np.exp(rng.normal(0, sig)), -1).clip(20, 60_000)
-    land = np.round(floor * np.array([_KINDS[i].land_factor for i in kind_idx])
-                    * np.exp(rng.normal(0, 0.4, n)), -1)
+    land = np.round(
+        floor * np.array([_KINDS[i].land_factor for i in kind_idx]) * np.exp(rng.normal(0, 0.4, n)),
+        -1,
+    )
     levels = np.clip(np.round(rng.gamma(1.6, 0.8, n)), 1, 6).astype(int)
     bias = np.array([_KINDS[i].bad_condition_bias for i in kind_idx])
     cond_level = np.clip(np.round(rng.normal(bias * 2.2, 0.8)), 0, 3).astype(int)
@@ -136,7 +138,9 @@ def synthetic_premises(n: int, seed: int = DEMO_SEED) -> pd.DataFrame:
         ["sale", "lease", "long_lease", "free_provision"], size=n, p=[0.35, 0.35, 0.1, 0.2]
     )
     price_m2 = (500 + 2500 * size**1.5) * np.array([1.0, 0.8, 0.5, 0.3])[cond_level]
-    price = np.where(tenure == "sale", np.round(floor * price_m2 * rng.uniform(0.7, 1.3, n), -3), np.nan)
+    price = np.where(
+        tenure == "sale", np.round(floor * price_m2 * rng.uniform(0.7, 1.3, n), -3), np.nan
+    )
     rent = np.where(
         np.isin(tenure, ["lease", "long_lease"]),
         np.round((35 + 180 * size**1.6) * rng.uniform(0.7, 1.3, n), 0),
@@ -145,7 +149,8 @@ def synthetic_premises(n: int, seed: int = DEMO_SEED) -> pd.DataFrame:
     ftth_p = 0.55 + 0.4 * size
     u = rng.random(n)
     connectivity = np.where(
-        u < ftth_p, "ftth",
+        u < ftth_p,
+        "ftth",
         np.where(u < ftth_p + 0.15, "vdsl", np.where(u < ftth_p + 0.3, "adsl", "mobile_only")),
     )
     start = np.datetime64("2026-06-01")
@@ -168,7 +173,8 @@ def synthetic_premises(n: int, seed: int = DEMO_SEED) -> pd.DataFrame:
         return out
 
     names = [
-        f"{_LABELS[k]} — {nm}" for k, nm in zip(kinds, com.loc[codes, "name"].to_numpy(), strict=True)
+        f"{_LABELS[k]} — {nm}"
+        for k, nm in zip(kinds, com.loc[codes, "name"].to_numpy(), strict=True)
     ]
     frame = pd.DataFrame(
         {
@@ -246,7 +252,9 @@ def synthetic_projects(n: int, seed: int = DEMO_SEED + 1) -> pd.DataFrame:
     smin = np.round(target * rng.uniform(0.55, 0.8, n), -1)
     smax = np.round(target * rng.uniform(1.4, 2.2, n), -1)
     radius = np.where(qpv_target, rng.choice([5, 10, 15], n), rng.choice([15, 20, 30, 40], n))
-    budget_purchase = np.where(rng.random(n) < 0.4, np.round(target * rng.uniform(400, 1800, n), -3), np.nan)
+    budget_purchase = np.where(
+        rng.random(n) < 0.4, np.round(target * rng.uniform(400, 1800, n), -3), np.nan
+    )
     budget_works = np.round(target * rng.uniform(150, 900, n), -3)
     max_rent = np.round(target * rng.uniform(40, 160, n), -2)
     tenures = []
@@ -258,13 +266,19 @@ def synthetic_projects(n: int, seed: int = DEMO_SEED + 1) -> pd.DataFrame:
         tenures.append("|".join(sorted(rng.choice(opts, size=k, replace=False))))
     activities = []
     for i in range(n):
-        extra = rng.choice([p for p, _, _ in _PROJECT_TYPES if p != types[i]], size=rng.integers(0, 3), replace=False)
+        extra = rng.choice(
+            [p for p, _, _ in _PROJECT_TYPES if p != types[i]],
+            size=rng.integers(0, 3),
+            replace=False,
+        )
         activities.append("|".join([types[i], *extra]))
     c = com.loc[codes]
     frame = pd.DataFrame(
         {
             "project_id": np.arange(1, n + 1),
-            "name": [f"Projet {_TYPE_LABEL[ty]} — {nm}" for ty, nm in zip(types, c["name"], strict=True)],
+            "name": [
+                f"Projet {_TYPE_LABEL[ty]} — {nm}" for ty, nm in zip(types, c["name"], strict=True)
+            ],
             "holder_org": None,
             "project_type": types,
             "activities": activities,
@@ -279,11 +293,17 @@ def synthetic_projects(n: int, seed: int = DEMO_SEED + 1) -> pd.DataFrame:
             "budget_works_eur": budget_works,
             "max_rent_eur_year": max_rent,
             "tenures": tenures,
-            "fibre_required": rng.random(n) < np.where(np.isin(types, ["coworking", "digital_inclusion"]), 0.7, 0.3),
+            "fibre_required": rng.random(n)
+            < np.where(np.isin(types, ["coworking", "digital_inclusion"]), 0.7, 0.3),
             "pmr_required": rng.random(n) < 0.5,
-            "ground_floor_required": rng.random(n) < np.where(np.isin(types, ["food", "shared_workshop"]), 0.6, 0.2),
+            "ground_floor_required": rng.random(n)
+            < np.where(np.isin(types, ["food", "shared_workshop"]), 0.6, 0.2),
             "max_station_distance_m": np.where(rng.random(n) < 0.25, 2000.0, np.nan),
-            "needed_by": (np.datetime64("2027-01-01") + rng.integers(0, 540, n).astype("timedelta64[D]")).astype("datetime64[D]").astype(object),
+            "needed_by": (
+                np.datetime64("2027-01-01") + rng.integers(0, 540, n).astype("timedelta64[D]")
+            )
+            .astype("datetime64[D]")
+            .astype(object),
             "expected_jobs": np.round(rng.gamma(2, 2.5, n) + 1).astype(int),
             "expected_users": np.round(rng.gamma(2, 150, n)).astype(int),
             "fabrique_territoire": rng.random(n) < 0.3,
