@@ -1,0 +1,211 @@
+"""Shared pieces of the service layer: the acting user, transactions, audit, locking."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import update
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from matcher.domain import ROLES
+from matcher.errors import ConcurrentModification, NotFound, PermissionDenied, ValidationError
+from matcher.storage.db import session_scope
+from matcher.storage.models import AuditEntry, CatalogueState, User
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """The acting user: who calls a service (immutable, safe to keep in a UI session).
+
+    >>> Actor(id=1, organisation_id=2, role="owner").is_admin
+    False
+    """
+
+    id: int
+    organisation_id: int
+    role: str
+    email: str = ""
+    display_name: str = ""
+
+    @property
+    def is_admin(self) -> bool:
+        """Return True for administrators."""
+        return self.role == "admin"
+
+
+def actor_of(user: User) -> Actor:
+    """Return the :class:`Actor` of a user row."""
+    return Actor(
+        id=user.id,
+        organisation_id=user.organisation_id,
+        role=user.role,
+        email=user.email,
+        display_name=user.display_name,
+    )
+
+
+@contextmanager
+def transaction(session: Session | None = None, *, write: bool = True) -> Iterator[Session]:
+    """Yield ``session`` as is (the caller commits) or a new committed-on-exit session."""
+    if session is not None:
+        yield session
+        return
+    with session_scope(write=write) as new_session:
+        yield new_session
+
+
+def check_actor(session: Session, actor: Actor, *roles: str) -> User:
+    """Return the actor's user row; raise PermissionDenied if unknown, inactive or wrong role.
+
+    The row is re-read on every call so that a deactivated account or a
+    changed role takes effect at once, whatever the UI kept in memory.
+    """
+    if not isinstance(actor, Actor):
+        raise PermissionDenied("Action refusée : aucun utilisateur connecté.")
+    user = session.get(User, actor.id)
+    if (
+        user is None
+        or not user.is_active
+        or user.role != actor.role
+        or user.organisation_id != actor.organisation_id
+    ):
+        raise PermissionDenied("Action refusée : compte inconnu, désactivé ou modifié.")
+    if roles and actor.role not in roles:
+        wanted = ", ".join(ROLES[r] for r in roles)
+        raise PermissionDenied(
+            f"Action réservée au rôle : {wanted} (vous êtes « {ROLES.get(actor.role, actor.role)} »)."
+        )
+    return user
+
+
+def get_or_404(session: Session, model: type, object_id: int, label: str) -> Any:
+    """Return the row of ``model`` with this id, or raise NotFound naming ``label``."""
+    row = session.get(model, object_id)
+    if row is None:
+        raise NotFound(f"{label} n° {object_id} introuvable.")
+    return row
+
+
+def jsonable(value: Any) -> Any:
+    """Return a JSON-serialisable copy of a column value (dates as ISO text, NaN as None).
+
+    >>> jsonable(dt.date(2024, 5, 1)), jsonable(float("nan")), jsonable(3)
+    ('2024-05-01', None, 3)
+    """
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if hasattr(value, "item") and not isinstance(value, str | bytes):  # numpy scalar
+        return jsonable(value.item())
+    return value
+
+
+def row_dict(row: Any, fields: Iterable[str]) -> dict[str, Any]:
+    """Return ``{field: value}`` for the given attributes of an ORM row."""
+    return {f: getattr(row, f) for f in fields}
+
+
+def audit(
+    session: Session,
+    actor: Actor | None,
+    action: str,
+    entity: str,
+    entity_id: int | None,
+    old: Mapping[str, Any] | None = None,
+    new: Mapping[str, Any] | None = None,
+) -> AuditEntry:
+    """Return the audit row added to ``session`` (committed with the change itself)."""
+    entry = AuditEntry(
+        user_id=actor.id if actor else None,
+        organisation_id=actor.organisation_id if actor else None,
+        action=action,
+        entity=entity,
+        entity_id=entity_id,
+        old_values={k: jsonable(v) for k, v in old.items()} if old is not None else None,
+        new_values={k: jsonable(v) for k, v in new.items()} if new is not None else None,
+    )
+    session.add(entry)
+    return entry
+
+
+def bump_catalogue(session: Session) -> int:
+    """Return the new catalogue version after incrementing it in this transaction."""
+    session.execute(
+        update(CatalogueState)
+        .where(CatalogueState.id == 1)
+        .values(version=CatalogueState.version + 1)
+    )
+    return int(session.get(CatalogueState, 1, populate_existing=True).version)
+
+
+def stale_message(label: str, object_id: int, current: int, expected: int) -> str:
+    """Return the French "modified in between" message for optimistic locking.
+
+    >>> stale_message("Le local", 3, 5, 4)[:40]
+    'Le local n° 3 a été modifié entre-temps '
+    """
+    return (
+        f"{label} n° {object_id} a été modifié entre-temps par quelqu'un d'autre "
+        f"(version {current}, vous éditiez la version {expected}). "
+        "Vos modifications n'ont pas été enregistrées mais ne sont pas perdues : "
+        "rechargez la fiche puis appliquez-les à nouveau."
+    )
+
+
+def concurrent_error(
+    label: str, object_id: int, current: int, expected: int, changes: Mapping[str, Any]
+) -> ConcurrentModification:
+    """Return a ConcurrentModification carrying the rejected changes and both versions."""
+    exc = ConcurrentModification(stale_message(label, object_id, current, expected))
+    exc.object_id = object_id
+    exc.current_version = current
+    exc.expected_version = expected
+    exc.changes = dict(changes)
+    return exc
+
+
+def apply_versioned_changes(
+    session: Session,
+    row: Any,
+    changes: Mapping[str, Any],
+    expected_version: int,
+    *,
+    allowed: Iterable[str],
+    label: str,
+    extra: Mapping[str, Any] | None = None,
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Return (old, new) values after applying ``changes`` to ``row`` under optimistic locking.
+
+    Raises ConcurrentModification when the row's version differs from
+    ``expected_version`` or when another transaction wins the race between
+    this read and the UPDATE (``version`` is the mapper's version column, so
+    the UPDATE only matches the version we read). ``extra`` holds bookkeeping
+    attributes written in the same UPDATE but left out of the returned values.
+    Nothing may flush the row between this call and the caller's audit, or
+    the version would move twice.
+    """
+    allowed = set(allowed)
+    unknown = sorted(set(changes) - allowed)
+    if unknown:
+        raise ValidationError(
+            f"Champ(s) non modifiable(s) : {', '.join(unknown)}.", field=unknown[0], value=None
+        )
+    if row.version != expected_version:
+        raise concurrent_error(label, row.id, row.version, expected_version, changes)
+    old = {k: getattr(row, k) for k in changes}
+    for key, value in {**changes, **(extra or {})}.items():
+        setattr(row, key, value)
+    try:
+        session.flush()
+    except StaleDataError as exc:
+        session.rollback()
+        raise concurrent_error(label, row.id, -1, expected_version, changes) from exc
+    new = {k: getattr(row, k) for k in changes}
+    return old, new

@@ -1,0 +1,186 @@
+"""Catalogue snapshot for the scoring engine, and its version counter.
+
+Every premise write (form, status change, import) bumps
+:func:`catalogue_version` in the same transaction and stamps the rows it
+wrote with that version (``catalogue_seq``). A snapshot built at version v
+is therefore fresh while the counter still reads v, and can be patched with
+the rows whose ``catalogue_seq`` is greater than v (:class:`SnapshotCache`).
+
+These functions take no acting user: they only expose public premise
+fields (``PREMISE_COLUMNS``) to the engine. :func:`projects_frame` includes
+projects' private budgets and is for the engine only; pages go through
+:mod:`matcher.services.search`, which applies the rights.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from matcher.domain import PREMISE_COLUMNS, PROJECT_COLUMNS
+from matcher.services._common import transaction
+from matcher.storage.models import CatalogueState, Organisation, Premise, Project
+
+#: Columns of :func:`premises_frame`, in order.
+FRAME_COLUMNS: tuple[str, ...] = (*PREMISE_COLUMNS, "organisation_id", "version")
+#: Columns of :func:`projects_frame`, in order.
+PROJECT_FRAME_COLUMNS: tuple[str, ...] = (
+    *PROJECT_COLUMNS,
+    "organisation_id",
+    "version",
+    "applied_to_fund",
+    "status",
+)
+
+_PREMISE_BOOL = ("ground_floor_access", "pmr_accessible", "heritage_listed", "synthetic")
+_PREMISE_INT = ("levels", "parking_spaces")
+_PROJECT_BOOL = (
+    "fibre_required",
+    "pmr_required",
+    "ground_floor_required",
+    "fabrique_territoire",
+    "qpv_target",
+    "synthetic",
+    "applied_to_fund",
+)
+
+
+def catalogue_version(session: Session | None = None) -> int:
+    """Return the catalogue version (bumped in the same transaction as any premise write)."""
+    with transaction(session, write=False) as s:
+        return int(s.scalar(select(CatalogueState.version).where(CatalogueState.id == 1)) or 0)
+
+
+def _typed(frame: pd.DataFrame, bools: Iterable[str], ints: Iterable[str], dates: Iterable[str]):
+    for col in bools:
+        frame[col] = frame[col].astype("boolean")
+    for col in ints:
+        frame[col] = pd.to_numeric(frame[col]).astype("Int64")
+    for col in dates:
+        frame[col] = pd.to_datetime(frame[col])
+    return frame
+
+
+def premises_frame(
+    session: Session | None = None,
+    *,
+    since_version: int | None = None,
+    statuses: Iterable[str] | None = None,
+) -> pd.DataFrame:
+    """Return premises as a DataFrame with exactly :data:`FRAME_COLUMNS`.
+
+    ``premise_id`` is the database id, ``owner_org`` the owner organisation's
+    name. ``since_version`` keeps only rows written after that catalogue
+    version; ``statuses`` keeps only those statuses. Float columns are
+    float64 (NaN when unknown), ``levels``/``parking_spaces`` Int64, flags
+    pandas ``boolean``, ``available_from`` datetime64.
+    """
+    data_cols = [c for c in PREMISE_COLUMNS if c not in {"premise_id", "owner_org"}]
+    query = (
+        select(
+            Premise.id.label("premise_id"),
+            Organisation.name.label("owner_org"),
+            *(getattr(Premise, c) for c in data_cols),
+            Premise.organisation_id,
+            Premise.version,
+        )
+        .join(Organisation, Organisation.id == Premise.organisation_id)
+        .order_by(Premise.id)
+    )
+    if since_version is not None:
+        query = query.where(Premise.catalogue_seq > since_version)
+    if statuses is not None:
+        query = query.where(Premise.status.in_(list(statuses)))
+    with transaction(session, write=False) as s:
+        rows = s.execute(query).all()
+    frame = pd.DataFrame.from_records(rows, columns=list(FRAME_COLUMNS))
+    for col in ("lon", "lat", "floor_area_m2", "land_area_m2", "works_estimate_eur", "price_eur"):
+        frame[col] = frame[col].astype("float64")
+    for col in ("rent_eur_m2_year", "distance_to_station_m"):
+        frame[col] = frame[col].astype("float64")
+    frame["premise_id"] = frame["premise_id"].astype("int64")
+    frame["organisation_id"] = frame["organisation_id"].astype("int64")
+    frame["version"] = frame["version"].astype("int64")
+    return _typed(frame, _PREMISE_BOOL, _PREMISE_INT, ("available_from",))
+
+
+def projects_frame(session: Session | None = None) -> pd.DataFrame:
+    """Return projects as a DataFrame with :data:`PROJECT_FRAME_COLUMNS` (engine use only).
+
+    ``project_id`` is the database id and ``holder_org`` the holder's name.
+    """
+    data_cols = [
+        c for c in PROJECT_FRAME_COLUMNS if c not in {"project_id", "holder_org", "organisation_id"}
+    ]
+    query = (
+        select(
+            Project.id.label("project_id"),
+            Organisation.name.label("holder_org"),
+            *(getattr(Project, c) for c in data_cols),
+            Project.organisation_id,
+        )
+        .join(Organisation, Organisation.id == Project.organisation_id)
+        .order_by(Project.id)
+    )
+    with transaction(session, write=False) as s:
+        rows = s.execute(query).all()
+    order = ["project_id", "holder_org", *data_cols, "organisation_id"]
+    frame = pd.DataFrame.from_records(rows, columns=order)[list(PROJECT_FRAME_COLUMNS)]
+    for col in (
+        "target_lon",
+        "target_lat",
+        "radius_km",
+        "surface_min_m2",
+        "surface_target_m2",
+        "surface_max_m2",
+        "budget_purchase_eur",
+        "budget_works_eur",
+        "max_rent_eur_year",
+        "max_station_distance_m",
+        "expected_jobs",
+        "expected_users",
+    ):
+        frame[col] = frame[col].astype("float64")
+    return _typed(frame, _PROJECT_BOOL, (), ("needed_by",))
+
+
+class SnapshotCache:
+    """Keep a premises frame fresh: rebuilt the first time, then patched by version.
+
+    >>> cache = SnapshotCache()
+    >>> cache.version is None
+    True
+    """
+
+    def __init__(self, statuses: Iterable[str] | None = None) -> None:
+        self.statuses = tuple(statuses) if statuses is not None else None
+        self.version: int | None = None
+        self.frame: pd.DataFrame | None = None
+        self._lock = threading.Lock()
+
+    def get(self, session: Session | None = None) -> tuple[int, pd.DataFrame]:
+        """Return (catalogue version, frame), patching the frame if premises changed."""
+        with self._lock, transaction(session, write=False) as s:
+            current = catalogue_version(s)
+            if self.frame is None or self.version is None:
+                self.frame = premises_frame(s, statuses=self.statuses)
+            elif current != self.version:
+                self.frame = self._patch(s, self.frame, self.version)
+            self.version = current
+            return current, self.frame
+
+    def _patch(self, session: Session, frame: pd.DataFrame, since: int) -> pd.DataFrame:
+        changed = premises_frame(session, since_version=since)
+        keep = ~frame["premise_id"].isin(changed["premise_id"].to_numpy())
+        if self.statuses is not None:
+            changed = changed[changed["status"].isin(self.statuses)]
+        if changed.empty:
+            return frame[keep].reset_index(drop=True)
+        patched = pd.concat([frame[keep], changed], ignore_index=True)
+        order = np.argsort(patched["premise_id"].to_numpy(), kind="stable")
+        return patched.iloc[order].reset_index(drop=True)

@@ -1,0 +1,448 @@
+"""Bulk import of premises or projects: one transaction per batch, upsert on (source, source_id).
+
+The readers of :mod:`matcher.ingestion` turn a file into ``records`` (columns
+of ``PREMISE_COLUMNS`` or ``PROJECT_COLUMNS``) and a validation report, then
+call :func:`import_records`. Everything a batch writes (the batch row, the
+rows, the catalogue version bump and the audit entry) is committed together,
+so a crash leaves the database with the whole batch or none of it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import pandas as pd
+from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy.orm import Session
+
+from matcher.errors import ValidationError
+from matcher.services._common import Actor, audit, bump_catalogue, check_actor, transaction
+from matcher.services.fields import (
+    PREMISE_REQUIRED,
+    PREMISE_RULES,
+    PROJECT_REQUIRED,
+    PROJECT_RULES,
+    check_surfaces,
+    clean_values,
+    is_missing,
+)
+from matcher.storage.models import ImportBatch, Organisation, Premise, Project, utcnow
+
+KINDS = ("premises", "projects")
+MODES = ("all_or_nothing", "valid_only")
+#: Errors kept in a summary (the full report is the ingestion's job).
+MAX_ERRORS_KEPT = 1000
+_CHUNK = 5000
+_DEFAULTS: dict[str, dict[str, Any]] = {
+    "premises": {"status": "available", "synthetic": False, "name": ""},
+    "projects": {"status": "active", "synthetic": False, "applied_to_fund": False},
+}
+
+
+@dataclass(frozen=True)
+class RowError:
+    """A row the database layer refused: its label (line or index) and why, in French."""
+
+    row: Any
+    message: str
+
+
+@dataclass(frozen=True)
+class ImportBatchSummary:
+    """What an import did: counts, status and the database-level row errors."""
+
+    batch_id: int | None
+    kind: str
+    source: str
+    filename: str
+    mode: str
+    status: str  # "committed" | "refused" | "dry_run"
+    inserted: int
+    updated: int
+    rejected: int
+    dry_run: bool
+    catalogue_version: int | None = None
+    errors: tuple[RowError, ...] = field(default_factory=tuple)
+    ignored_columns: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def written(self) -> int:
+        """Return the number of rows inserted or updated."""
+        return self.inserted + self.updated
+
+
+@dataclass
+class _Spec:
+    model: type
+    rules: Mapping[str, Any]
+    required: tuple[str, ...]
+    id_column: str
+    org_column: str
+    roles: tuple[str, ...]
+    org_kind: str
+    label: str
+
+
+_SPECS = {
+    "premises": _Spec(
+        Premise,
+        PREMISE_RULES,
+        PREMISE_REQUIRED,
+        "premise_id",
+        "owner_org",
+        ("owner", "admin"),
+        "owner",
+        "local",
+    ),
+    "projects": _Spec(
+        Project,
+        PROJECT_RULES,
+        PROJECT_REQUIRED,
+        "project_id",
+        "holder_org",
+        ("holder", "admin"),
+        "holder",
+        "projet",
+    ),
+}
+
+
+def _check_arguments(kind: str, mode: str, records: Any, rejected_count: int) -> _Spec:
+    if kind not in KINDS:
+        raise ValidationError(
+            f"Type d'import inconnu « {kind} » (types : {', '.join(KINDS)}).", field="kind"
+        )
+    if mode not in MODES:
+        raise ValidationError(
+            f"Mode d'import inconnu « {mode} » (modes : {', '.join(MODES)}).", field="mode"
+        )
+    if not isinstance(records, pd.DataFrame):
+        raise ValidationError(
+            "Les enregistrements doivent être un DataFrame pandas.", field="records"
+        )
+    if rejected_count < 0:
+        raise ValidationError(
+            "Le nombre de lignes rejetées ne peut pas être négatif.", field="rejected_count"
+        )
+    return _SPECS[kind]
+
+
+def _organisation_ids(
+    session: Session, actor: Actor, spec: _Spec, names: pd.Series | None
+) -> tuple[dict[str, int], list[tuple[str, int]]]:
+    """Return {organisation name: id} for an admin's import, creating missing organisations."""
+    if not actor.is_admin or names is None:
+        return {}, []
+    wanted = sorted({str(n).strip() for n in names if not is_missing(n)})
+    found = (
+        dict(
+            session.execute(
+                select(Organisation.name, Organisation.id).where(Organisation.name.in_(wanted))
+            ).all()
+        )
+        if wanted
+        else {}
+    )
+    created = []
+    for name in wanted:
+        if name not in found:
+            org = Organisation(name=name[:200], kind=spec.org_kind)
+            session.add(org)
+            session.flush()
+            found[name] = org.id
+            created.append((name, org.id))
+    return found, created
+
+
+def _existing(
+    session: Session, model: type, sources: set[str]
+) -> dict[tuple[str, str], tuple[int, int]]:
+    rows: dict[tuple[str, str], tuple[int, int]] = {}
+    for src in sorted(sources):
+        query = select(model.source_id, model.id, model.organisation_id).where(
+            model.source == src, model.source_id.is_not(None)
+        )
+        for source_id, row_id, org_id in session.execute(query):
+            rows[(src, source_id)] = (row_id, org_id)
+    return rows
+
+
+def import_records(
+    actor: Actor,
+    kind: Literal["premises", "projects"],
+    records: pd.DataFrame,
+    *,
+    source: str,
+    filename: str,
+    mode: Literal["all_or_nothing", "valid_only"] = "all_or_nothing",
+    rejected_count: int = 0,
+    report_path: str | None = None,
+    dry_run: bool = False,
+    session: Session | None = None,
+) -> ImportBatchSummary:
+    """Return the summary of writing ``records`` as one import batch, in one transaction.
+
+    Rows are matched on (source, source_id) and updated instead of
+    duplicated; ``source_id`` defaults to the record's ``premise_id`` /
+    ``project_id``. Owners import premises into their organisation and
+    holders projects into theirs (the ``owner_org`` / ``holder_org`` column
+    is then ignored); an admin's import uses those columns and creates the
+    organisations it does not know. A row owned by another organisation, a
+    duplicated identifier or a value the database cannot hold is a row
+    error: ``all_or_nothing`` then writes nothing (status "refused", also
+    when the readers rejected rows: ``rejected_count`` > 0), ``valid_only``
+    writes the other rows. ``dry_run`` computes everything and rolls back.
+    """
+    spec = _check_arguments(kind, mode, records, rejected_count)
+    source = (source or "").strip()
+    if not source:
+        raise ValidationError("La source de l'import est obligatoire.", field="source")
+    ignored = tuple(
+        c
+        for c in records.columns
+        if c not in spec.rules and c not in (spec.id_column, spec.org_column)
+    )
+    if dry_run:
+        with transaction(session) as s:
+            nested = s.begin_nested()
+            try:
+                summary = _import(
+                    s,
+                    actor,
+                    spec,
+                    kind,
+                    records,
+                    source,
+                    filename,
+                    mode,
+                    rejected_count,
+                    report_path,
+                )
+            finally:
+                nested.rollback()
+            return ImportBatchSummary(
+                **{
+                    **summary.__dict__,
+                    "batch_id": None,
+                    "status": "dry_run",
+                    "dry_run": True,
+                    "ignored_columns": ignored,
+                }
+            )
+    with transaction(session) as s:
+        summary = _import(
+            s, actor, spec, kind, records, source, filename, mode, rejected_count, report_path
+        )
+    return ImportBatchSummary(**{**summary.__dict__, "ignored_columns": ignored})
+
+
+def _import(
+    s: Session,
+    actor: Actor,
+    spec: _Spec,
+    kind: str,
+    records: pd.DataFrame,
+    source: str,
+    filename: str,
+    mode: str,
+    rejected_count: int,
+    report_path: str | None,
+) -> ImportBatchSummary:
+    check_actor(s, actor, *spec.roles)
+    columns = [c for c in records.columns if c in spec.rules]
+    org_names = records[spec.org_column] if spec.org_column in records.columns else None
+    org_ids, created_orgs = _organisation_ids(s, actor, spec, org_names)
+    errors: list[RowError] = []
+
+    cleaned: list[tuple[Any, dict[str, Any]]] = []
+    id_values = records[spec.id_column].tolist() if spec.id_column in records.columns else None
+    org_values = org_names.tolist() if org_names is not None else None
+    rows = records[columns].to_dict("records")
+    for i, (label, raw) in enumerate(zip(records.index, rows, strict=True)):
+        try:
+            values = clean_values(
+                raw, spec.rules, required=spec.required, label=f"fiche {spec.label}"
+            )
+            if kind == "projects":
+                check_surfaces(values)
+        except ValidationError as exc:
+            errors.append(RowError(label, f"ligne {label} : {exc}"))
+            continue
+        for key in ("status", "synthetic", "name"):  # NOT NULL: keep the stored value / default
+            if key in values and values[key] is None:
+                del values[key]
+        values["source"] = values.get("source") or source
+        if (
+            values.get("source_id") is None
+            and id_values is not None
+            and not is_missing(id_values[i])
+        ):
+            values["source_id"] = str(id_values[i]).strip()[:200]
+        if actor.is_admin:
+            name = org_values[i] if org_values is not None else None
+            if is_missing(name):
+                errors.append(
+                    RowError(
+                        label,
+                        f"ligne {label} : « {spec.org_column} » est obligatoire pour un import administrateur.",
+                    )
+                )
+                continue
+            values["organisation_id"] = org_ids[str(name).strip()]
+        else:
+            values["organisation_id"] = actor.organisation_id
+        cleaned.append((label, values))
+
+    existing = _existing(s, spec.model, {v["source"] for _, v in cleaned})
+    seen: set[tuple[str, str]] = set()
+    inserts: list[dict[str, Any]] = []
+    updates: list[dict[str, Any]] = []
+    for label, values in cleaned:
+        key = (values["source"], values.get("source_id"))
+        if key[1] is not None:
+            if key in seen:
+                errors.append(
+                    RowError(
+                        label,
+                        f"ligne {label} : identifiant « {key[1]} » en double dans le fichier.",
+                    )
+                )
+                continue
+            seen.add(key)
+        current = existing.get(key) if key[1] is not None else None
+        if current is None:
+            inserts.append(values)
+            continue
+        row_id, org_id = current
+        if org_id != values["organisation_id"] and not actor.is_admin:
+            errors.append(
+                RowError(
+                    label, f"ligne {label} : « {key[1]} » appartient à une autre organisation."
+                )
+            )
+            continue
+        updates.append({**values, "_row_id": row_id})
+
+    refused = mode == "all_or_nothing" and (errors or rejected_count > 0)
+    now = utcnow()
+    batch = ImportBatch(
+        kind=kind,
+        source=source[:100],
+        filename=(filename or "")[:500],
+        mode=mode,
+        status="refused" if refused else "committed",
+        rows_inserted=0 if refused else len(inserts),
+        rows_updated=0 if refused else len(updates),
+        rows_rejected=rejected_count + len(errors),
+        report_path=report_path,
+        organisation_id=actor.organisation_id,
+        created_by_id=actor.id,
+        created_at=now,
+    )
+    s.add(batch)
+    s.flush()
+    seq = None
+    if not refused:
+        if kind == "premises":
+            seq = bump_catalogue(s)
+        _write(s, spec, inserts, updates, batch.id, now, seq)
+    audit(
+        s,
+        actor,
+        "import",
+        "import_batch",
+        batch.id,
+        None,
+        {
+            "kind": kind,
+            "source": source,
+            "filename": filename,
+            "mode": mode,
+            "status": batch.status,
+            "inserted": batch.rows_inserted,
+            "updated": batch.rows_updated,
+            "rejected": batch.rows_rejected,
+            "organisations_created": [n for n, _ in created_orgs],
+        },
+    )
+    if refused:
+        for _name, org_id in created_orgs:  # nothing written: do not keep new organisations
+            s.delete(s.get(Organisation, org_id))
+        s.flush()
+    return ImportBatchSummary(
+        batch_id=batch.id,
+        kind=kind,
+        source=source,
+        filename=filename,
+        mode=mode,
+        status=batch.status,
+        inserted=batch.rows_inserted,
+        updated=batch.rows_updated,
+        rejected=batch.rows_rejected,
+        dry_run=False,
+        catalogue_version=seq,
+        errors=tuple(errors[:MAX_ERRORS_KEPT]),
+    )
+
+
+def _write(
+    s: Session,
+    spec: _Spec,
+    inserts: list[dict[str, Any]],
+    updates: list[dict[str, Any]],
+    batch_id: int,
+    now: dt.datetime,
+    seq: int | None,
+) -> None:
+    table = spec.model.__table__
+    extra: dict[str, Any] = {"import_batch_id": batch_id, "updated_at": now}
+    if seq is not None:
+        extra["catalogue_seq"] = seq
+    data_fields = [c for c in spec.rules if c in table.c]
+    for start in range(0, len(inserts), _CHUNK):
+        chunk = [
+            {
+                **{f: v.get(f) for f in data_fields},
+                "organisation_id": v["organisation_id"],
+                "version": 1,
+                "created_at": now,
+                **extra,
+            }
+            for v in inserts[start : start + _CHUNK]
+        ]
+        for row in chunk:
+            for key, default in _DEFAULTS[spec.model.__tablename__].items():
+                if row.get(key) is None:
+                    row[key] = default
+        s.execute(insert(table), chunk)
+    # Each update names only the fields present in the file, so a partial file never blanks a row.
+    by_fields: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    for values in updates:
+        names = tuple(sorted(f for f in values if f in data_fields))
+        by_fields.setdefault(names, []).append(values)
+    for names, group in by_fields.items():
+        statement = (
+            update(table)
+            .where(table.c.id == bindparam("_row_id"))
+            .values(
+                {
+                    **{f: bindparam(f"v_{f}") for f in names},
+                    "organisation_id": bindparam("v_organisation_id"),
+                    **extra,
+                    "version": table.c.version + 1,
+                }
+            )
+        )
+        for start in range(0, len(group), _CHUNK):
+            params = [
+                {
+                    "_row_id": v["_row_id"],
+                    "v_organisation_id": v["organisation_id"],
+                    **{f"v_{f}": v[f] for f in names},
+                }
+                for v in group[start : start + _CHUNK]
+            ]
+            s.connection().execute(statement, params)

@@ -1,0 +1,182 @@
+"""Engine and session set-up: SQLite (embedded default) or PostgreSQL.
+
+SQLite connections get WAL, foreign keys, a busy timeout and synchronous
+FULL. Write transactions on SQLite start with ``BEGIN IMMEDIATE``: a deferred
+transaction that reads and then writes fails at once with "database is
+locked" when another writer committed in between (the busy timeout cannot
+help it), whereas an immediate one waits its turn.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+from matcher import settings
+
+#: How long a SQLite connection waits for a lock before giving up, in milliseconds.
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+
+_ENGINES: dict[str, Engine] = {}
+_LOCK = threading.Lock()
+
+
+def is_sqlite(url: str) -> bool:
+    """Return True when the URL points to an SQLite database.
+
+    >>> is_sqlite("sqlite:///data/x.sqlite"), is_sqlite("postgresql+psycopg://h/db")
+    (True, False)
+    """
+    return make_url(url).get_backend_name() == "sqlite"
+
+
+def normalise_url(url: str) -> str:
+    """Return the URL with the psycopg 3 driver for bare PostgreSQL URLs.
+
+    >>> normalise_url("postgresql://u@h/db")
+    'postgresql+psycopg://u@h/db'
+    >>> normalise_url("postgres://u@h/db")
+    'postgresql+psycopg://u@h/db'
+    >>> normalise_url("sqlite:///x.sqlite")
+    'sqlite:///x.sqlite'
+    """
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://") :]
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://") :]
+    return url
+
+
+def sqlite_path(url: str) -> Path | None:
+    """Return the file of an SQLite URL (None for in-memory databases).
+
+    >>> sqlite_path("sqlite:///tmp/a.sqlite").name
+    'a.sqlite'
+    >>> sqlite_path("sqlite://") is None
+    True
+    """
+    database = make_url(url).database
+    if not database or database == ":memory:":
+        return None
+    return Path(database)
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record) -> None:  # pragma: no cover - trivial
+        # Let SQLAlchemy (below) emit BEGIN itself instead of pysqlite's implicit one.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA journal_mode = WAL")
+        cursor.execute("PRAGMA foreign_keys = ON")
+        cursor.execute("PRAGMA synchronous = FULL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection) -> None:
+        immediate = connection.get_execution_options().get("sqlite_immediate", False)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def get_engine(url: str | None = None) -> Engine:
+    """Return the (cached) engine for ``url``, by default :func:`settings.database_url`.
+
+    One engine is built per URL and per process, so a forked worker must call
+    ``engine.dispose(close=False)`` (multiprocessing "spawn" avoids the issue).
+    """
+    url = normalise_url(url or settings.database_url())
+    with _LOCK:
+        engine = _ENGINES.get(url)
+        if engine is not None:
+            return engine
+        if is_sqlite(url):
+            path = sqlite_path(url)
+            if path is not None:
+                path.parent.mkdir(parents=True, exist_ok=True)
+            engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
+            _configure_sqlite(engine)
+        else:
+            engine = create_engine(url, pool_pre_ping=True)
+        _ENGINES[url] = engine
+        return engine
+
+
+def dispose_engines() -> None:
+    """Close every cached engine (tests, restore, end of a CLI command)."""
+    with _LOCK:
+        for engine in _ENGINES.values():
+            engine.dispose()
+        _ENGINES.clear()
+
+
+def _writer_bind(engine: Engine) -> Engine:
+    if engine.dialect.name == "sqlite":
+        return engine.execution_options(sqlite_immediate=True)
+    return engine
+
+
+@contextmanager
+def session_scope(url: str | None = None, *, write: bool = True) -> Iterator[Session]:
+    """Yield a session in one transaction: committed on success, rolled back on error.
+
+    ``write=False`` opens a read transaction (deferred on SQLite, so readers
+    never wait for writers under WAL).
+    """
+    engine = get_engine(url)
+    bind = _writer_bind(engine) if write else engine
+    factory = sessionmaker(bind=bind, expire_on_commit=False)
+    session = factory()
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+def alembic_config(url: str | None = None):
+    """Return the Alembic configuration of the packaged migrations for ``url``."""
+    from alembic.config import Config
+
+    cfg = Config(str(MIGRATIONS_DIR / "alembic.ini"))
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    cfg.set_main_option("sqlalchemy.url", normalise_url(url or settings.database_url()))
+    return cfg
+
+
+def init_db(url: str | None = None) -> Engine:
+    """Return the engine after running Alembic ``upgrade head`` on ``url``.
+
+    Idempotent: an up-to-date database is left as it is. No account is
+    created here (production mode has no default account).
+    """
+    from alembic import command
+
+    engine = get_engine(url)
+    cfg = alembic_config(url)
+    with engine.begin() as connection:
+        cfg.attributes["connection"] = connection
+        command.upgrade(cfg, "head")
+    return engine
+
+
+def downgrade_db(url: str | None = None, revision: str = "base") -> None:
+    """Run Alembic ``downgrade`` to ``revision`` (``base`` empties the schema)."""
+    from alembic import command
+
+    engine = get_engine(url)
+    cfg = alembic_config(url)
+    with engine.begin() as connection:
+        cfg.attributes["connection"] = connection
+        command.downgrade(cfg, revision)
