@@ -1,0 +1,124 @@
+"""Tests of the offline pydeck maps."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given
+from hypothesis import strategies as hst
+
+from matcher import mapview
+
+OUTLINES = {
+    "type": "FeatureCollection",
+    "features": [
+        {
+            "type": "Feature",
+            "properties": {"code": "81", "name": "Tarn"},
+            "geometry": {
+                "type": "Polygon",
+                "coordinates": [[[1.5, 43.4], [2.9, 43.4], [2.9, 44.2], [1.5, 44.2], [1.5, 43.4]]],
+            },
+        }
+    ],
+}
+
+
+@pytest.fixture
+def results():
+    return pd.DataFrame(
+        {
+            "premise_id": [1, 2, 3],
+            "rank": [1, 2, 3],
+            "name": ["Ancienne poste", "École", None],
+            "kind": ["post_office", "school", "warehouse"],
+            "floor_area_m2": [150.0, np.nan, 900.0],
+            "commune": ["Albi", "Gaillac", "Castres"],
+            "score_0_100": [91.0, 55.0, np.nan],
+            "lon": [2.148, 1.897, 2.24],
+            "lat": [43.928, 43.901, np.nan],
+        }
+    )
+
+
+def _spec(deck) -> dict:
+    return json.loads(deck.to_json())
+
+
+def test_results_deck_is_offline_and_draws_outlines_under_points(results):
+    deck = mapview.results_deck(results, outlines=OUTLINES, target=(2.1, 43.9), radius_km=20)
+    spec = _spec(deck)
+    assert deck.map_style is None and deck.map_provider is None
+    text = deck.to_json()
+    assert "mapbox://" not in text and "basemaps.cartocdn" not in text
+    ids = [layer["id"] for layer in spec["layers"]]
+    assert ids[0] == "fond" and ids[-1] == "resultats" and "rayon" in ids and "cible" in ids
+    points = spec["layers"][-1]["data"]
+    assert [p["premise_id"] for p in points] == [1, 2]  # the point without latitude is left out
+    assert points[0]["_color"] == [26, 152, 80] or points[0]["_color"][1] > points[0]["_color"][0]
+
+
+def test_selected_premise_is_highlighted(results):
+    spec = _spec(mapview.results_deck(results, selected_id=2))
+    colours = {p["premise_id"]: p["_color"] for p in spec["layers"][-1]["data"]}
+    assert colours[2] == list(mapview.SELECTED_COLOR)
+    assert colours[1] != list(mapview.SELECTED_COLOR)
+
+
+def test_tooltips_are_french_and_name_unknowns_gracefully(results):
+    tips = mapview.premise_tip(results)
+    assert tips.iloc[0] == "Ancienne poste<br/>Bureau de poste · 150 m²<br/>Albi<br/>Score 91/100"
+    assert tips.iloc[1].startswith("École<br/>École<br/>Gaillac")
+    assert tips.iloc[2].startswith("Local<br/>Entrepôt · 900 m²")
+
+
+def test_national_deck_has_all_layers_and_france_view(results):
+    tl = pd.DataFrame({"lon": [2.0], "lat": [44.0], "name": ["La Fabrique"]})
+    wz = pd.DataFrame({"lon": [2.5], "lat": [44.1]})
+    spec = _spec(mapview.national_deck(OUTLINES, results, tiers_lieux=tl, white_zones=wz))
+    ids = [layer["id"] for layer in spec["layers"]]
+    assert ids == ["fond", "zones_blanches", "tiers_lieux", "locaux"]
+    assert spec["initialViewState"]["latitude"] == pytest.approx(46.6)
+    assert spec["layers"][2]["data"][0]["tip"] == "La Fabrique (tiers-lieu)"
+
+
+def test_fit_view_zooms_in_on_a_small_area(results):
+    near = mapview.fit_view(results.iloc[:2])
+    far = mapview.fit_view(bounds=(-5.0, 41.0, 9.5, 51.0))
+    assert near.zoom > far.zoom
+    assert 1.8 < near.longitude < 2.2
+    assert mapview.fit_view(None).zoom == mapview.FRANCE_VIEW["zoom"]
+
+
+def test_records_drop_missing_coordinates_and_convert_types():
+    f = pd.DataFrame({"lon": ["2.1", "x"], "lat": [43.0, 44.0], "n": [np.int64(1), np.int64(2)]})
+    recs = mapview.records(f, ["n"])
+    assert recs == [{"lon": "2.1", "lat": 43.0, "n": 1}]
+    assert type(recs[0]["n"]) is int
+
+
+@given(
+    hst.lists(
+        hst.floats(min_value=-50, max_value=150) | hst.just(float("nan")), min_size=1, max_size=30
+    )
+)
+def test_score_colours_are_valid_rgb(scores):
+    colours = mapview.score_colors(scores)
+    assert colours.shape == (len(scores), 3)
+    assert colours.dtype == np.uint8
+
+
+@given(hst.floats(0, 100), hst.floats(0, 100))
+def test_higher_score_is_never_less_green_than_red(a, b):
+    lo, hi = sorted([a, b])
+    c_lo, c_hi = mapview.score_colors([lo, hi]).astype(int)
+    assert (c_hi[1] - c_hi[0]) >= (c_lo[1] - c_lo[0]) - 1
+
+
+def test_circle_outline_radius_is_about_right():
+    ring = np.array(mapview.circle_outline(2.0, 46.0, 10.0))
+    dlat_km = (ring[:, 1].max() - ring[:, 1].min()) / 2 * 111.0
+    assert dlat_km == pytest.approx(10.0, rel=0.01)
