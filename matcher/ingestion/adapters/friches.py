@@ -1,0 +1,181 @@
+"""Friches inventories: Cartofriches (CNIG standard and site list) and the Ardennes observatory.
+
+Owners' names are personal data when the owner is a natural person: only a
+legal person's name (``personne morale``) is kept as ``owner_org``; natural
+persons (``personne physique``, ``_X_``) are dropped.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from matcher.ingestion.adapters.base import Adapter, pick, raw_data_dir, require_columns
+from matcher.ingestion.parsing import map_vocabulary, normalize_text
+from matcher.ingestion.readers import RawTable, read_table
+from matcher.ingestion.report import ValidationReport
+
+#: CNIG ``site_type`` -> premise kind. BASIAS/BASOL sites of unknown type are
+#: former industrial or service activity sites: counted as industrial friches.
+SITE_TYPE_KINDS: dict[str, tuple[str, ...]] = {
+    "school": ("enseignement",),
+    "commercial_friche": ("commerciale", "loisir", "touris", "hotel"),
+    "public_building": ("equipement", "hospital", "habitat"),
+    "industrial_friche": (
+        "industrielle",
+        "agro",
+        "ferroviaire",
+        "militaire",
+        "logistique",
+        "portuaire",
+        "mixte",
+        "autre",
+        "inconnu",
+    ),
+}
+
+_NA = ("NA", "inconnu", "sans objet")
+
+
+def _kinds(site_type: pd.Series) -> pd.Series:
+    codes, _ = map_vocabulary(site_type, SITE_TYPE_KINDS)
+    return codes.fillna("industrial_friche")
+
+
+def _owner_org(names: pd.Series, person: pd.Series) -> pd.Series:
+    """Return legal persons' names only (RGPD): natural persons and ``_X_`` are dropped."""
+    legal = person.map(normalize_text) == "personne_morale"
+    keep = names.where(legal, "")
+    return keep.where(~keep.str.contains("_X_", regex=False), "").str.replace(
+        r"\s+", " ", regex=True
+    )
+
+
+def _heritage(values: pd.Series) -> pd.Series:
+    norm = values.map(normalize_text)
+    return pd.Series(
+        np.select([norm.str.startswith("presence"), norm == "aucun"], ["oui", "non"], ""),
+        index=values.index,
+    )
+
+
+def cartofriches_transform(table: RawTable, report: ValidationReport):
+    """Return candidate premises from the CNIG friches standard export."""
+    cols = {
+        "source_id": "site_id",
+        "name": "site_nom",
+        "address": "site_adresse",
+        "commune_name": "comm_nom",
+        "insee_code": "comm_insee",
+        "floor_area_m2": "bati_surface",
+        "land_area_m2": "unite_fonciere_surface",
+        "condition": "bati_etat",
+        "pollution": "sol_pollution_existe",
+        "status": "site_statut",
+        "point": "geompoint",
+    }
+    if not require_columns(table, report, [*cols.values(), "site_type", "proprio_nom"]):
+        return pd.DataFrame(), cols
+    frame = pick(table, cols, na=_NA)
+    frame["kind"] = _kinds(table.frame["site_type"])
+    frame["owner_org"] = _owner_org(
+        table.frame["proprio_nom"].replace("NA", ""), table.frame["proprio_personne"]
+    )
+    frame["heritage_listed"] = _heritage(table.frame["bati_patrimoine"])
+    mapping = {
+        **cols,
+        "kind": "site_type",
+        "owner_org": "proprio_nom",
+        "heritage_listed": "bati_patrimoine",
+    }
+    return frame, mapping
+
+
+def cartofriches_sites_transform(table: RawTable, report: ValidationReport):
+    """Return candidate premises from the national site list (id, origin, status, point)."""
+    cols = {"source_id": "site_id", "status": "site_statut", "point": "geom"}
+    if not require_columns(table, report, list(cols.values())):
+        return pd.DataFrame(), cols
+    frame = pick(table, cols, na=_NA)
+    frame["insee_code"] = frame["source_id"].str.split("_").str[0]
+    frame["kind"] = "industrial_friche"
+    frame["name"] = ""
+    return frame, {**cols, "insee_code": "site_id"}
+
+
+def _ardennes_polygons(table: RawTable, report: ValidationReport) -> list | None:
+    """Return the parcel polygon of each row from the sibling ``friches.geojson`` (by site_id)."""
+    path = table.path.with_name("friches.geojson")
+    if not path.exists():
+        return None
+    polygons = read_table(path)
+    by_id = dict(zip(polygons.frame["site_id"], polygons.geometry or [], strict=False))
+    return [by_id.get(sid) for sid in table.frame["site_id"]]
+
+
+def ardennes_transform(table: RawTable, report: ValidationReport):
+    """Return candidate premises from the Ardennes friches observatory (table + polygons)."""
+    cols = {
+        "source_id": "site_id",
+        "name": "site_nom",
+        "address": "site_adresse",
+        "status": "site_statut",
+        "commune_name": "comm_nom",
+        "insee_code": "comm_insee",
+        "floor_area_m2": "bati_surface",
+        "land_area_m2": "unite_fonciere_surface",
+        "pollution": "sol_pollution_existe",
+        "lon": "longitude",
+        "lat": "latitude",
+    }
+    if not require_columns(
+        table, report, [*cols.values(), "site_type", "proprio_nom", "proprio_personne"]
+    ):
+        return pd.DataFrame(), cols
+    frame = pick(table, cols)
+    frame["kind"] = _kinds(table.frame["site_type"])
+    frame["owner_org"] = _owner_org(table.frame["proprio_nom"], table.frame["proprio_personne"])
+    polygons = _ardennes_polygons(table, report)
+    if polygons is not None:
+        from shapely.validation import explain_validity
+
+        for i, g in enumerate(polygons):
+            if g is not None and not g.is_valid:
+                report.error(
+                    int(table.lines[i]),
+                    "friches.geojson",
+                    table.frame["site_id"].iloc[i],
+                    f"Polygone de l'unité foncière invalide ({explain_validity(g)}).",
+                )
+    return frame, {**cols, "kind": "site_type", "owner_org": "proprio_nom"}
+
+
+CARTOFRICHES = Adapter(
+    name="cartofriches",
+    kind="premises",
+    folder="cartofriches_standard",
+    filename="friches_standard_test.csv",
+    title="Cartofriches (Cerema), export au standard CNIG friches",
+    licence="Licence Ouverte 2.0",
+    transform=cartofriches_transform,
+)
+CARTOFRICHES_SITES = Adapter(
+    name="cartofriches_sites",
+    kind="premises",
+    folder="cartofriches_liste_sites",
+    filename="listes_friches_ok.csv",
+    title="Cartofriches (Cerema), liste nationale des sites",
+    licence="Licence Ouverte 2.0",
+    transform=cartofriches_sites_transform,
+)
+ARDENNES_FRICHES = Adapter(
+    name="ardennes_friches",
+    kind="premises",
+    folder="friches_ardennes_obs",
+    filename="data.csv",
+    title="Observatoire des friches des Ardennes (DDT 08)",
+    licence="non précisée (données publiques DDT 08 ; Licence Ouverte 2.0 présumée, non confirmée)",
+    transform=ardennes_transform,
+)
+
+__all__ = ["ARDENNES_FRICHES", "CARTOFRICHES", "CARTOFRICHES_SITES", "raw_data_dir"]
