@@ -1,0 +1,261 @@
+"""Widget helpers shared by the pages: current user, French errors, cached reference data.
+
+Only shared, non-personal data goes into ``st.cache_data`` /
+``st.cache_resource`` (outlines, communes list, the search engine). Per-user
+data is read through the services on every run, with the acting user.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from matcher.domain import (
+    CONDITIONS,
+    CONNECTIVITY,
+    DEAL_STAGES,
+    PREMISE_KINDS,
+    PREMISE_STATUSES,
+    PROJECT_TYPES,
+    ROLES,
+    TENURES,
+)
+from matcher.errors import MatcherError
+from matcher.services._common import Actor
+
+log = logging.getLogger("matcher.app")
+
+#: Session key holding the logged-in :class:`Actor`.
+AUTH_KEY = "auth_user"
+#: Key used by :mod:`matcher.auth` (kept in sync so both readers agree).
+LEGACY_AUTH_KEY = "auth_actor"
+
+LABELS = {
+    "kind": PREMISE_KINDS,
+    "condition": CONDITIONS,
+    "connectivity": CONNECTIVITY,
+    "tenure": TENURES,
+    "status": PREMISE_STATUSES,
+    "project_type": PROJECT_TYPES,
+    "stage": DEAL_STAGES,
+    "role": ROLES,
+}
+
+
+# --- user ----------------------------------------------------------------------------
+def current_user() -> Actor | None:
+    """Return the logged-in actor, or None."""
+    for key in (AUTH_KEY, LEGACY_AUTH_KEY):
+        actor = st.session_state.get(key)
+        if isinstance(actor, Actor):
+            return actor
+    return None
+
+
+def set_user(actor: Actor | None) -> None:
+    """Store (or forget, with None) the logged-in actor and clear every page's state."""
+    for key in list(st.session_state.keys()):
+        del st.session_state[key]
+    if actor is not None:
+        st.session_state[AUTH_KEY] = actor
+        st.session_state[LEGACY_AUTH_KEY] = actor
+
+
+def require_user(*roles: str) -> Actor:
+    """Return the logged-in actor; show a French message and stop the page otherwise."""
+    actor = current_user()
+    if actor is None:
+        st.warning("Connectez-vous pour accéder à cette page.")
+        st.stop()
+    if roles and actor.role not in roles and not actor.is_admin:
+        wanted = ", ".join(ROLES[r] for r in roles)
+        st.error(f"Page réservée au rôle : {wanted}.")
+        st.stop()
+    return actor
+
+
+def demo_mode() -> bool:
+    """Return True when the app runs on demo data (``MATCHER_DEMO=1``)."""
+    return os.environ.get("MATCHER_DEMO", "").strip().lower() in {"1", "true", "oui", "yes"}
+
+
+# --- errors --------------------------------------------------------------------------
+def show_error(exc: BaseException) -> None:
+    """Show an error as a French message (never a traceback)."""
+    if isinstance(exc, MatcherError):
+        st.error(str(exc))
+    else:
+        log.exception("Erreur inattendue dans la page", exc_info=exc)
+        st.error(
+            "Une erreur inattendue s'est produite ; elle a été consignée. "
+            "Réessayez ou contactez l'administrateur."
+        )
+
+
+@contextmanager
+def french_errors() -> Iterator[None]:
+    """Run a block and show any error in French (st.stop / st.rerun pass through)."""
+    try:
+        yield
+    except Exception as exc:  # noqa: BLE001 - every error becomes a French message
+        show_error(exc)
+
+
+def call(func, *args: Any, **kwargs: Any) -> Any:
+    """Return ``func(*args, **kwargs)``, or None after showing its error in French."""
+    try:
+        return func(*args, **kwargs)
+    except Exception as exc:  # noqa: BLE001
+        show_error(exc)
+        return None
+
+
+# --- labels and formatting -----------------------------------------------------------
+def label(field: str, code: Any) -> str:
+    """Return the French label of a code (the code itself when unknown)."""
+    if code is None or (isinstance(code, float) and code != code):
+        return "inconnu"
+    return LABELS.get(field, {}).get(code, str(code))
+
+
+def options(field: str) -> list[str]:
+    """Return the codes of a vocabulary (for selectboxes with ``format_func``)."""
+    return list(LABELS[field])
+
+
+def fmt_int(value: Any, unit: str = "") -> str:
+    """Return a number with French thousands separators, or "inconnu"."""
+    try:
+        if value is None or value != value:
+            return "inconnu"
+        text = f"{float(value):,.0f}".replace(",", "\u202f")
+    except (TypeError, ValueError):
+        return str(value)
+    return f"{text} {unit}".strip()
+
+
+def labelled(frame: pd.DataFrame) -> pd.DataFrame:
+    """Return a display copy with vocabulary codes replaced by their French labels."""
+    out = frame.copy()
+    for col, vocab in LABELS.items():
+        if col in out.columns:
+            out[col] = out[col].map(lambda v, voc=vocab: voc.get(v, v))
+    return out
+
+
+# --- shared cached reference data ------------------------------------------------------
+@st.cache_data(show_spinner="Chargement des contours des départements…")
+def national_outlines() -> dict[str, Any]:
+    """Return simplified département outlines (shared by every user)."""
+    from matcher.territory.outlines import departement_outlines
+
+    return departement_outlines()
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def outlines_around(lon: float, lat: float, radius_km: float) -> dict[str, Any]:
+    """Return commune outlines around a point (shared by every user)."""
+    from matcher.territory.outlines import communes_around
+
+    return communes_around(round(lon, 3), round(lat, 3), radius_km)
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def commune_matches(text: str, limit: int = 12) -> pd.DataFrame:
+    """Return communes whose name starts with / contains ``text`` (name, département, lon, lat)."""
+    from matcher.territory import load_territory
+
+    found = load_territory().search(text, limit=limit)
+    return found[["name", "departement", "population", "lon", "lat"]].reset_index()
+
+
+def commune_picker(key: str, label_text: str = "Commune") -> dict[str, Any] | None:
+    """Return the chosen commune (insee_code, name, lon, lat) from a search box, or None."""
+    text = st.text_input(
+        f"{label_text} (tapez le début du nom)", key=f"{key}_text", placeholder="ex. Albi"
+    )
+    if not text or len(text.strip()) < 2:
+        return None
+    found = commune_matches(text.strip())
+    if found.empty:
+        st.warning(f"Aucune commune ne correspond à « {text} ».")
+        return None
+    choices = {
+        f"{r.name} ({r.departement}) — {fmt_int(r.population)} hab.": r._asdict()
+        for r in found.itertuples(index=False)
+    }
+    picked = st.selectbox(label_text, list(choices), key=f"{key}_choice")
+    return choices[picked] if picked else None
+
+
+# --- search service (integrator's matcher.services.search) ------------------------------
+def search_service():
+    """Return ``matcher.services.search``, or the page-side stand-in while it does not exist."""
+    try:
+        from matcher.services import search
+    except ImportError:
+        from app_pages import _search_fallback as search
+    return search
+
+
+def presets() -> dict[str, dict[str, float]]:
+    """Return weight presets per project type (service first, engine as fallback)."""
+    return {k: dict(v) for k, v in search_service().presets().items()}
+
+
+def criteria_labels() -> dict[str, str]:
+    """Return the French label of each scoring criterion."""
+    return dict(search_service().criteria_labels())
+
+
+@st.cache_resource(show_spinner="Préparation des données de démonstration…")
+def ensure_database() -> bool:
+    """Return True once the database is migrated (and seeded with the demo in demo mode)."""
+    from matcher.storage.db import init_db
+
+    init_db()
+    if demo_mode():
+        from matcher.demo import ensure_demo_database
+
+        ensure_demo_database()
+    return True
+
+
+_PUBLIC_COLUMNS = [
+    "premise_id", "kind", "name", "insee_code", "lon", "lat", "floor_area_m2", "status",
+]  # fmt: skip
+
+
+@st.cache_data(show_spinner="Chargement du catalogue…", max_entries=4)
+def _public_catalogue(version: int) -> pd.DataFrame:
+    from app_pages._search_fallback import catalogue_frame
+    from matcher.keyfigures import with_commune_attributes
+    from matcher.territory import load_territory
+
+    frame = catalogue_frame(["available"])[_PUBLIC_COLUMNS]
+    return with_commune_attributes(frame, load_territory().communes)
+
+
+def public_catalogue() -> pd.DataFrame:
+    """Return the available premises' public columns (shared cache keyed by catalogue version)."""
+    from matcher.services.catalogue import catalogue_version
+
+    return _public_catalogue(catalogue_version())
+
+
+@st.cache_data(show_spinner=False)
+def reference_layers() -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Return (known tiers-lieux, white zones) from the committed reference, maybe empty."""
+    from matcher.keyfigures import known_tiers_lieux, white_zones
+    from matcher.territory import load_territory
+
+    tl = known_tiers_lieux()
+    if tl.empty:
+        return tl, pd.DataFrame({"name": [], "lon": [], "lat": []})
+    return tl, white_zones(load_territory().communes, tl)
