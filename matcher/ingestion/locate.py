@@ -203,7 +203,9 @@ def place_rows(
     use_geom = ~present & gvalid
     lon[use_geom], lat[use_geom] = glon[use_geom], glat[use_geom]
     present |= use_geom
-    precision = _col(frame, "location_precision").replace("", "address").to_numpy(dtype=object)
+    precision = (
+        _col(frame, "location_precision").replace("", "address").to_numpy(dtype=object).copy()
+    )
     ok = np.ones(n, dtype=bool)
 
     # coordinates outside France: swapped, abroad, at sea (coarse bounds first)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
@@ -18,6 +19,7 @@ _NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
 _NON_FINITE = re.compile(r"^[+-]?(nan|inf|infinity|infini)$", re.IGNORECASE)
 
 
+@lru_cache(maxsize=1 << 16)
 def normalize_text(value: str) -> str:
     """Return a lower-case, accent-free, ``_``-joined form used to compare names.
 
@@ -184,12 +186,18 @@ def map_vocabulary(
     >>> codes.tolist(), unknown.tolist()
     (['post_office', 'school', None, None], [False, False, False, True])
     """
-    norm = values.fillna("").astype(str).map(normalize_text)
-    out = pd.Series([None] * len(norm), index=norm.index, dtype=object)
+    text = values.fillna("").astype(str)
+    uniques = pd.Series(pd.unique(text.to_numpy(dtype=object)), dtype=object)
+    norm = uniques.map(normalize_text)
+    found = pd.Series([None] * len(norm), index=norm.index, dtype=object)
     for code, keywords in vocabulary.items():
-        hit = out.isna() & (norm == code)
+        hit = found.isna() & (norm == code)
         for kw in keywords:
-            hit |= out.isna() & norm.str.contains(kw, regex=False)
-        out[hit] = code
-    unknown = (norm != "") & out.isna()
+            hit |= found.isna() & norm.str.contains(kw, regex=False)
+        found[hit] = code
+    lookup = dict(zip(uniques, found, strict=True))
+    empty = dict(zip(uniques, norm == "", strict=True))
+    out = pd.Series([lookup[v] for v in text], index=text.index, dtype=object)
+    is_empty = np.fromiter((empty[v] for v in text), dtype=bool, count=len(text))
+    unknown = pd.Series(~is_empty, index=text.index) & out.isna()
     return out, unknown

@@ -1,0 +1,199 @@
+"""Every source adapter on its real file: rows read, rows rejected with reasons, known records."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+
+from matcher.domain import PREMISE_COLUMNS
+from matcher.ingestion import ADAPTERS
+from matcher.ingestion.records import TIERS_LIEUX_COLUMNS
+
+_CACHE: dict[str, object] = {}
+
+
+@pytest.fixture
+def result(request, raw_dir, territory):
+    """Return the (cached) import result of the adapter named by the test's parameter."""
+    name = request.param
+    path = ADAPTERS[name].default_path()
+    if not path.exists():
+        pytest.skip(f"{path} absent")
+    if name not in _CACHE:
+        _CACHE[name] = ADAPTERS[name].read(territory=territory)
+    return _CACHE[name]
+
+
+def _reasons(res) -> Counter:
+    return Counter(i.reason.split(" :")[0].split(" (")[0] for i in res.report.errors)
+
+
+def _row(res, column, value):
+    rows = res.records[res.records[column] == value]
+    assert len(rows) == 1, f"{column}={value}: {len(rows)} rows"
+    return rows.iloc[0]
+
+
+@pytest.mark.parametrize("result", ["cartofriches"], indirect=True)
+def test_cartofriches(result) -> None:
+    assert (result.rows_read, result.rows_rejected) == (2174, 0)
+    # an obsolete code is resolved from the point, with a warning
+    assert any("retrouvée par les coordonnées" in w.reason for w in result.report.warnings)
+    assert list(result.records.columns) == [*PREMISE_COLUMNS, "line"]
+    r = _row(result, "source_id", "50419_27068")
+    assert r["name"] == "Ancienne laiterie" and r["kind"] == "industrial_friche"
+    assert r["insee_code"] == "50419" and r["land_area_m2"] == 11268
+    assert (r["lon"], r["lat"]) == (-1.453596, 48.97212)
+    assert r["condition"] == "light_works" and r["status"] == "available"  # sans projet
+    assert r["owner_org"] is None  # personne physique: not kept (RGPD)
+    assert r["line"] == 2
+    assert result.records["insee_code"].str.len().eq(5).all()  # 4-digit codes restored
+
+
+@pytest.mark.parametrize("result", ["cartofriches_sites"], indirect=True)
+def test_cartofriches_sites(result) -> None:
+    assert (result.rows_read, result.rows_rejected) == (18698, 6)
+    assert set(_reasons(result)) <= {
+        "Point dans aucune commune française",
+        "Code INSEE inconnu du référentiel des communes.",
+    }
+    r = _row(result, "source_id", "01013_9130")
+    assert (r["insee_code"], r["lon"], r["lat"]) == ("01013", 5.51706696897107, 45.8807218999131)
+
+
+@pytest.mark.parametrize("result", ["ardennes_friches"], indirect=True)
+def test_ardennes(result) -> None:
+    assert (result.rows_read, result.rows_rejected) == (164, 1)
+    err = result.report.errors[0]
+    assert (
+        "Polygone de l'unité foncière invalide" in err.reason and "Self-intersection" in err.reason
+    )
+    r = _row(result, "source_id", "08022_01")
+    assert r["name"] == "Ferronerie Doudoux" and r["address"] == "2 rue de la Sablonnière"
+    assert r["insee_code"] == "08022" and r["land_area_m2"] == 1002
+    assert r["status"] == "withdrawn" and r["pollution"] == "none"
+    assert r["owner_org"] is None  # _X_ natural person
+    sncf = _row(result, "source_id", "08008_01")
+    assert sncf["owner_org"] == "COMMUNAUTE COMMUNE CRETES PREARDENNAISES|SOCIETE NATIONALE SNCF"
+
+
+@pytest.mark.parametrize("result", ["laposte"], indirect=True)
+def test_laposte(result) -> None:
+    assert (result.rows_read, result.rows_rejected) == (17716, 32)
+    reasons = _reasons(result)
+    assert reasons["Point hors des territoires couverts"] == 10  # Saint-Martin, Saint-Pierre...
+    r = _row(result, "source_id", "01145A")
+    assert (r["name"], r["kind"], r["address"]) == (
+        "TOURNON SUR RHONE",
+        "post_office",
+        "7 QUAI FARCONNET",
+    )
+    assert (r["insee_code"], r["lat"], r["lon"]) == ("07324", 45.070598, 4.828298)
+    assert r["status"] == "allocated" and r["owner_org"] == "La Poste"
+    kinds = result.records["kind"].value_counts()
+    assert kinds["shop"] > 2000 and kinds["post_office"] > 14000
+    assert (result.records["location_precision"] == "commune").sum() > 0
+
+
+@pytest.mark.parametrize("result", ["fablabs_2020"], indirect=True)
+def test_fablabs(result) -> None:
+    assert (result.rows_read, result.rows_rejected) == (179, 8)
+    assert list(result.records.columns) == [*TIERS_LIEUX_COLUMNS, "line"]
+    r = _row(result, "name", "LAB01")
+    assert (r["insee_code"], r["kind"], r["location_precision"]) == ("01004", "fablab", "address")
+    assert "contact_mail" not in result.records.columns
+    assert any("score < 0,5" in w.reason for w in result.report.warnings)
+
+
+@pytest.mark.parametrize("result", ["bretagne_tiers_lieux"], indirect=True)
+def test_bretagne(result) -> None:
+    assert (result.rows_read, result.rows_rejected) == (121, 1)
+    r = _row(result, "source_id", "1")
+    assert (r["name"], r["kind"], r["insee_code"]) == ("MakerSpace56", "fablab", "56260")
+    assert result.records["kind"].value_counts()["coworking"] >= 20  # "cantine"
+
+
+@pytest.mark.parametrize("result", ["occitanie_tiers_lieux"], indirect=True)
+def test_occitanie(result) -> None:
+    assert (result.rows_read, result.rows_rejected) == (104, 2)
+    assert _reasons(result) == {"Identifiant en double dans le fichier": 2}
+    r = _row(result, "source_id", "9")
+    assert r["name"] == "Espace Relais d'Entreprises de Saint Martory"
+    assert (r["insee_code"], r["kind"]) == ("31503", "coworking")
+    assert any("réparé en « 17 Rue des Écoles »" in w.reason for w in result.report.warnings)
+    assert not set(result.records.columns) & {"Email", "Téléphone", "Contact"}
+
+
+@pytest.mark.parametrize("result", ["gares_sncf"], indirect=True)
+def test_gares(result) -> None:
+    assert (result.rows_read, result.rows_rejected) == (3884, 5)
+    assert result.records["uic"].is_unique and len(result.records) == 3465
+    r = _row(result, "uic", "87391003")
+    assert r["name"] == "Paris-Montparnasse" and r["passengers"] and r["insee_code"] == "75056"
+    assert r["lon"] == pytest.approx(2.3198205, abs=1e-6)
+
+
+@pytest.mark.parametrize("result", ["arcep_ftth"], indirect=True)
+def test_arcep(result) -> None:
+    assert result.rows_read == 70722
+    assert set(_reasons(result)) == {"Code INSEE inconnu du référentiel des communes."}
+    r = _row(result, "insee_code", "35238")
+    assert (r["ftth_premises"], r["premises_total"], r["ftth_share"]) == (79976, 127804, 0.626)
+    assert result.records["ftth_share"].dropna().between(0, 1).all()
+
+
+@pytest.mark.parametrize("result", ["acv"], indirect=True)
+def test_acv(result) -> None:
+    assert (result.rows_read, result.rows_rejected) == (244, 0)
+    assert _row(result, "insee_code", "2A004")["programme_id"] == "ACV004"
+    assert _row(result, "insee_code", "80001")["name"] == "Abbeville"  # int code in the JSON
+
+
+@pytest.mark.parametrize("result", ["qpv"], indirect=True)
+def test_qpv(result) -> None:
+    assert (result.rows_read, result.rows_rejected) == (105, 0)
+    r = _row(result, "qpv_code", "QP009001")
+    assert r["insee_code"] == "09261" and r["geometry_repaired"]
+    assert len(result.report.warnings) == result.records["geometry_repaired"].sum()
+
+
+@pytest.mark.parametrize("result", ["lovac"], indirect=True)
+def test_lovac(result) -> None:
+    assert (result.rows_read, result.rows_rejected) == (16209, 5)
+    r = _row(result, "insee_code", "01004")
+    assert (r["private_dwellings"], r["vacant_2y_share_pct"]) == (5922, 3.1)
+
+
+@pytest.mark.parametrize("result", ["dvf_qpv"], indirect=True)
+def test_dvf(result) -> None:
+    assert (result.rows_read, result.rows_rejected) == (28825, 0)
+    r = _row(result, "mutation_id", "2020-74706")
+    assert (r["date"], r["price_eur"], r["floor_area_m2"], r["price_eur_m2"]) == (
+        "2020-02-29",
+        65000,
+        125,
+        520,
+    )
+    assert result.records["mutation_id"].is_unique
+
+
+def test_laposte_2016_also_reads(raw_dir, territory) -> None:
+    res = ADAPTERS["laposte_2016"].read(territory=territory)
+    assert res.rows_read == 17212 and res.rows_rejected < 100
+    assert res.records["source_id"].is_unique
+
+
+def test_adapter_on_wrong_file_names_missing_columns(make_file, territory) -> None:
+    res = ADAPTERS["laposte"].read(make_file("x.csv", "a;b\n1;2\n"), territory=territory)
+    assert res.records.empty
+    assert "Colonnes attendues absentes pour cette source" in res.report.file_errors[0].reason
+
+
+def test_read_premises_dispatches_to_adapter(raw_dir, territory) -> None:
+    from matcher.ingestion import read_premises
+
+    res = read_premises(
+        ADAPTERS["ardennes_friches"].default_path(), source="ardennes_friches", territory=territory
+    )
+    assert res.report.source == "ardennes_friches" and len(res.records) == 163
