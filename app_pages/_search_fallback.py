@@ -41,10 +41,10 @@ def catalogue_frame(statuses: list[str] | None = None) -> pd.DataFrame:
     from matcher.services.catalogue import premises_frame
 
     frame = premises_frame(statuses=statuses)
-    if len(frame) and not frame["kind"].isin(list(PREMISE_KINDS)).any():
-        if frame["name"].isin(list(PREMISE_KINDS)).any():
-            kind, name, org = frame["name"], frame["owner_org"], frame["kind"]
-            frame = frame.assign(kind=kind, name=name, owner_org=org)
+    kinds = list(PREMISE_KINDS)
+    if len(frame) and not frame["kind"].isin(kinds).any() and frame["name"].isin(kinds).any():
+        kind, name, org = frame["name"], frame["owner_org"], frame["kind"]
+        frame = frame.assign(kind=kind, name=name, owner_org=org)
     return frame
 
 

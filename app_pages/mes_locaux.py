@@ -1,3 +1,308 @@
+"""Mes locaux (collectivité / propriétaire) : liste, fiche, import en masse, statuts, projets adaptés."""
+
+import tempfile
+from pathlib import Path
+
+import pandas as pd
 import streamlit as st
 
-st.title("mes_locaux")
+from app_pages import _common as ui
+from matcher import mapview
+from matcher.domain import CONDITIONS, CONNECTIVITY, PREMISE_KINDS, PREMISE_STATUSES, TENURES
+from matcher.services import premises as premise_service
+
+actor = ui.require_user("owner")
+st.title("Mes locaux")
+
+tab_list, tab_form, tab_import, tab_match = st.tabs(
+    ["Liste et statuts", "Ajouter / modifier", "Import en masse", "Projets adaptés"]
+)
+
+# --- list ------------------------------------------------------------------------------
+with tab_list:
+    f1, f2, f3 = st.columns(3)
+    status_filter = f1.selectbox(
+        "Statut", [None, *PREMISE_STATUSES], format_func=lambda c: "Tous" if c is None else PREMISE_STATUSES[c],
+        key="premises_f_status",
+    )  # fmt: skip
+    kind_filter = f2.selectbox(
+        "Type", [None, *PREMISE_KINDS], format_func=lambda c: "Tous" if c is None else PREMISE_KINDS[c],
+        key="premises_f_kind",
+    )  # fmt: skip
+    min_area = f3.number_input("Surface minimale (m²)", 0.0, 1e6, 0.0, 50.0, key="premises_f_area")
+    filters = {
+        "mine": True,
+        "status": status_filter,
+        "kind": kind_filter,
+        "min_floor_area_m2": min_area or None,
+    }
+    filters = {k: v for k, v in filters.items() if v is not None}
+    mine = ui.call(premise_service.list_premises, actor, filters) or []
+    st.caption(f"{len(mine)} local(aux) de votre organisation.")
+    if mine:
+        frame = pd.DataFrame(mine)
+        shown = ui.labelled(
+            frame[["id", "name", "kind", "insee_code", "floor_area_m2", "status", "version"]]
+        )
+        st.dataframe(
+            shown.rename(columns={"id": "N°", "name": "Nom", "kind": "Type", "insee_code": "Code INSEE",
+                                  "floor_area_m2": "Surface m²", "status": "Statut", "version": "Version"}),
+            hide_index=True, key="premises_table",
+        )  # fmt: skip
+        st.markdown("**Changer le statut d'un local**")
+        by_id = {p["id"]: p for p in mine}
+        s1, s2, s3 = st.columns([2, 1, 1])
+        pid = s1.selectbox(
+            "Local", list(by_id), format_func=lambda i: f"n°{i} — {by_id[i]['name'] or 'Local'}",
+            key="premises_status_id",
+        )  # fmt: skip
+        new_status = s2.selectbox(
+            "Nouveau statut", list(PREMISE_STATUSES), format_func=PREMISE_STATUSES.get,
+            key="premises_status_new",
+        )  # fmt: skip
+        if s3.button("Appliquer", key="premises_status_apply"):
+            done = ui.call(
+                premise_service.change_status, actor, pid, new_status, by_id[pid]["version"]
+            )
+            if done is not None:
+                st.success(f"Local n°{pid} : statut « {PREMISE_STATUSES[new_status]} ».")
+                st.rerun()
+
+all_mine = (
+    mine
+    if len(filters) == 1
+    else (ui.call(premise_service.list_premises, actor, {"mine": True}) or [])
+)
+
+# --- add / edit --------------------------------------------------------------------------
+with tab_form:
+    editable = {p["id"]: p for p in all_mine}
+    edit_id = st.selectbox(
+        "Fiche", [None, *editable],
+        format_func=lambda i: "Nouveau local" if i is None else f"Modifier n°{i} — {editable[i]['name'] or 'Local'}",
+        key="premises_edit_id",
+    )  # fmt: skip
+    current = editable.get(edit_id, {})
+    commune = ui.commune_picker("premises_commune", "Commune du local")
+    if commune is not None:
+        st.caption(
+            "Cliquez une commune sur la carte pour la choisir, ou saisissez les coordonnées."
+        )
+        with ui.french_errors():
+            outlines = ui.outlines_around(commune["lon"], commune["lat"], 8.0)
+            pick = pd.DataFrame(
+                {"lon": [commune["lon"]], "lat": [commune["lat"]], "tip": [commune["name"]]}
+            )
+            deck = mapview.build_deck(
+                [
+                    mapview.base_layer(outlines, pickable=True),
+                    mapview.points_layer(pick, layer_id="point"),
+                ],
+                mapview.fit_view(pick.assign(lon=pick.lon + [0.08], lat=pick.lat + [0.05])),
+                height_px=300,
+            )
+            event = st.pydeck_chart(
+                deck,
+                height=300,
+                on_select="rerun",
+                selection_mode="single-object",
+                key="premises_pickmap",
+            )
+            objects = (event.selection.get("objects") or {}).get("fond") if event else None
+            if objects:
+                from matcher.territory import load_territory
+
+                row = load_territory().commune(objects[0]["code"])
+                commune = {
+                    "insee_code": row["insee_code"],
+                    "name": row["name"],
+                    "lon": row["lon"],
+                    "lat": row["lat"],
+                }
+                st.info(f"Commune choisie sur la carte : {row['name']} ({row['insee_code']}).")
+
+    def _num(key: str, label: str, field: str, step: float = 10.0) -> float | None:
+        value = current.get(field)
+        return st.number_input(label, min_value=0.0, value=None if value is None else float(value), step=step,
+                               key=f"premises_in_{key}_{edit_id}")  # fmt: skip
+
+    def _choice(label: str, field: str, vocab: dict) -> str:
+        codes = list(vocab)
+        index = codes.index(current[field]) if current.get(field) in codes else 0
+        return st.selectbox(
+            label, codes, index=index, format_func=vocab.get, key=f"premises_in_{field}_{edit_id}"
+        )
+
+    with st.form("premises_form"):
+        name = st.text_input(
+            "Nom du local", value=current.get("name") or "", key=f"premises_in_name_{edit_id}"
+        )
+        a1, a2 = st.columns(2)
+        with a1:
+            kind = _choice("Type de local", "kind", PREMISE_KINDS)
+        address = a2.text_input(
+            "Adresse", value=current.get("address") or "", key=f"premises_in_addr_{edit_id}"
+        )
+        default_lon = commune["lon"] if commune else current.get("lon")
+        default_lat = commune["lat"] if commune else current.get("lat")
+        g1, g2 = st.columns(2)
+        lon = g1.number_input("Longitude (WGS84)", -180.0, 180.0, value=default_lon, format="%.5f",
+                              key=f"premises_in_lon_{edit_id}_{default_lon}")  # fmt: skip
+        lat = g2.number_input("Latitude (WGS84)", -90.0, 90.0, value=default_lat, format="%.5f",
+                              key=f"premises_in_lat_{edit_id}_{default_lat}")  # fmt: skip
+        b1, b2, b3 = st.columns(3)
+        with b1:
+            area = _num("area", "Surface de plancher (m²)", "floor_area_m2")
+            condition = _choice("État", "condition", CONDITIONS)
+        with b2:
+            tenure = _choice("Mise à disposition", "tenure", TENURES)
+            price = _num("price", "Prix de vente (€)", "price_eur", 1000.0)
+        with b3:
+            rent = _num("rent", "Loyer (€/m²/an)", "rent_eur_m2_year", 1.0)
+            connectivity = _choice("Connexion", "connectivity", CONNECTIVITY)
+        c1, c2, c3 = st.columns(3)
+        works = c1.number_input("Travaux estimés (€)", 0.0, value=current.get("works_estimate_eur"), step=1000.0,
+                                key=f"premises_in_works_{edit_id}")  # fmt: skip
+        pmr = c2.checkbox(
+            "Accessible PMR",
+            value=bool(current.get("pmr_accessible")),
+            key=f"premises_in_pmr_{edit_id}",
+        )
+        ground = c3.checkbox("Accès de plain-pied", value=bool(current.get("ground_floor_access")),
+                             key=f"premises_in_ground_{edit_id}")  # fmt: skip
+        saved = st.form_submit_button("Enregistrer", type="primary")
+
+    if saved:
+        values = {
+            "name": name.strip() or None, "kind": kind, "address": address.strip() or None,
+            "lon": lon, "lat": lat, "floor_area_m2": area, "condition": condition, "tenure": tenure,
+            "price_eur": price, "rent_eur_m2_year": rent, "connectivity": connectivity,
+            "works_estimate_eur": works, "pmr_accessible": pmr, "ground_floor_access": ground,
+        }  # fmt: skip
+        if commune is not None:
+            values["insee_code"] = commune["insee_code"]
+        errors = []
+        if lon is None or lat is None:
+            errors.append(
+                "Indiquez la position du local : choisissez la commune ou saisissez les coordonnées."
+            )
+        if area is not None and area <= 0:
+            errors.append("La surface doit être positive.")
+        if lon is not None and lat is not None and commune is None and not current:
+            from matcher.territory import load_territory
+
+            try:
+                values["insee_code"] = load_territory().locate_one(lon, lat)
+            except Exception as exc:  # noqa: BLE001 - shown in French below
+                errors.append(str(exc))
+        for message in errors:
+            st.error(message)
+        if not errors:
+            if current:
+                changes = {k: v for k, v in values.items() if current.get(k) != v}
+                result = ui.call(
+                    premise_service.update_premise, actor, edit_id, changes, current["version"]
+                )
+            else:
+                result = ui.call(premise_service.create_premise, actor, values)
+            if result is not None:
+                st.success(f"Local n°{result['id']} enregistré (version {result['version']}).")
+
+# --- bulk import ------------------------------------------------------------------------
+with tab_import:
+    from matcher.ingestion import MODES, auto_mapping, read_premises, read_table
+    from matcher.ingestion.mapping import SYNONYMS_BY_KIND
+    from matcher.services.imports import import_records
+
+    upload = st.file_uploader(
+        "Fichier de locaux (CSV, XLSX, GeoJSON, GeoPackage)",
+        type=["csv", "txt", "xlsx", "geojson", "json", "gpkg"],
+        key="premises_upload",
+    )
+    if upload is not None:
+        folder = Path(tempfile.mkdtemp(prefix="import-"))
+        path = folder / Path(upload.name).name
+        path.write_bytes(upload.getvalue())
+        table = ui.call(read_table, path)
+        if table is not None:
+            st.markdown(f"**Aperçu** ({len(table)} lignes, format {table.format})")
+            st.dataframe(table.frame.head(10), hide_index=True, key="premises_preview")
+            st.markdown("**Correspondance des colonnes** (champ de l'outil ← colonne du fichier)")
+            guess = auto_mapping(list(table.frame.columns), "premises")
+            columns = ["", *table.frame.columns]
+            mapping = {}
+            mcols = st.columns(3)
+            for i, target in enumerate(SYNONYMS_BY_KIND["premises"]):
+                chosen = mcols[i % 3].selectbox(
+                    target, columns, index=columns.index(guess[target]) if target in guess else 0,
+                    key=f"premises_map_{target}",
+                )  # fmt: skip
+                mapping[target] = chosen
+            mode = st.radio(
+                "En cas d'erreurs", list(MODES), format_func=MODES.get, key="premises_import_mode",
+                horizontal=True,
+            )  # fmt: skip
+            if st.button("Vérifier et importer", type="primary", key="premises_import_go"):
+                progress = st.progress(0.0, text="Lecture et validation du fichier…")
+                result = ui.call(
+                    read_premises, path, source=Path(upload.name).stem, mapping=mapping, mode=mode
+                )
+                if result is not None:
+                    progress.progress(0.5, text="Validation terminée.")
+                    report = result.report
+                    st.text(report.summary())
+                    if report.issues:
+                        st.dataframe(report.to_frame(), hide_index=True, key="premises_report")
+                    records = result.records_to_import()
+                    if len(records):
+                        progress.progress(0.7, text="Écriture en base…")
+                        summary = ui.call(
+                            import_records, actor, "premises", records, source=Path(upload.name).stem,
+                            filename=upload.name, mode=mode, rejected_count=result.rows_rejected,
+                        )  # fmt: skip
+                        progress.progress(1.0, text="Import terminé.")
+                        if summary is not None:
+                            if summary.status == "committed":
+                                st.success(
+                                    f"Import n°{summary.batch_id} : {summary.inserted} local(aux) créé(s), "
+                                    f"{summary.updated} mis à jour, {summary.rejected} ligne(s) rejetée(s)."
+                                )
+                            else:
+                                st.error(
+                                    f"Import refusé : rien n'a été écrit ({summary.rejected} ligne(s) en erreur)."
+                                )
+                            for err in summary.errors[:20]:
+                                st.warning(f"Ligne {err.row} : {err.message}")
+                    else:
+                        progress.progress(1.0, text="Rien à importer.")
+                        st.error(
+                            "Aucune ligne importée : corrigez le fichier ou choisissez « lignes valides seulement »."
+                        )
+
+# --- best-matching projects ------------------------------------------------------------
+with tab_match:
+    if not all_mine:
+        st.info("Ajoutez d'abord un local.")
+    else:
+        by_id = {p["id"]: p for p in all_mine}
+        mid = st.selectbox(
+            "Local", list(by_id), format_func=lambda i: f"n°{i} — {by_id[i]['name'] or 'Local'}",
+            key="premises_match_id",
+        )  # fmt: skip
+        svc = ui.search_service()
+        with st.spinner("Recherche des projets adaptés…"):
+            ranked = ui.call(svc.projects_for_premise, actor, mid, k=10)
+        if ranked is not None:
+            if len(ranked) == 0:
+                st.info("Aucun projet actif ne correspond à ce local pour le moment.")
+            else:
+                cols = [
+                    c
+                    for c in ("rank", "name", "score_0_100", "completeness")
+                    if c in ranked.columns
+                ]
+                st.dataframe(
+                    ranked[cols].rename(columns={"rank": "Rang", "name": "Projet", "score_0_100": "Score /100",
+                                                 "completeness": "Complétude"}),
+                    hide_index=True, key="premises_match_table",
+                )  # fmt: skip
