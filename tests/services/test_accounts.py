@@ -1,0 +1,147 @@
+"""Accounts: argon2 passwords, invitations, throttled login, OIDC linking, user lists."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from sqlalchemy import select
+
+from matcher.errors import AuthenticationError, PermissionDenied, ValidationError
+from matcher.services import accounts
+from matcher.storage.db import session_scope
+from matcher.storage.models import User, utcnow
+
+PASSWORD = "motdepasse-long"
+
+
+def test_passwords_are_stored_as_argon2id_hashes(world):
+    with session_scope(write=False) as s:
+        stored = s.scalar(select(User.password_hash).where(User.email == "owner_a@test.fr"))
+    assert stored.startswith("$argon2id$") and PASSWORD not in stored
+
+
+def test_authenticate_returns_the_actor_and_refuses_wrong_passwords(world):
+    actor = accounts.authenticate(" Owner_A@Test.fr ", PASSWORD)
+    assert actor == world.owner_a
+    with pytest.raises(AuthenticationError, match="Identifiants incorrects"):
+        accounts.authenticate("owner_a@test.fr", "mauvais-mot-de-passe")
+    with pytest.raises(AuthenticationError, match="Identifiants incorrects"):
+        accounts.authenticate("inconnu@test.fr", PASSWORD)  # same message: no account probing
+
+
+def test_login_is_throttled_after_repeated_failures(world):
+    now = utcnow()
+    for i in range(accounts.MAX_FAILED_ATTEMPTS):
+        with pytest.raises(AuthenticationError, match="Identifiants"):
+            accounts.authenticate("holder_a@test.fr", f"faux-{i}-xxxxxxxx", now=now)
+    with pytest.raises(AuthenticationError, match="Trop de tentatives") as info:
+        accounts.authenticate("holder_a@test.fr", PASSWORD, now=now + dt.timedelta(minutes=1))
+    assert 1 <= info.value.retry_after_minutes <= 15
+    # Other accounts are not affected, and the lock ends with the window.
+    assert accounts.authenticate("holder_b@test.fr", PASSWORD, now=now) == world.holder_b
+    later = now + accounts.THROTTLE_WINDOW + dt.timedelta(minutes=2)
+    assert accounts.authenticate("holder_a@test.fr", PASSWORD, now=later) == world.holder_a
+
+
+def test_deactivated_account_cannot_log_in_nor_act(world):
+    from matcher.services import premises
+
+    accounts.set_user_active(world.admin, world.owner_a.id, False)
+    with pytest.raises(AuthenticationError):
+        accounts.authenticate("owner_a@test.fr", PASSWORD)
+    with pytest.raises(PermissionDenied, match="désactivé"):
+        premises.get_premise(world.owner_a, world.premise_a)
+
+
+def test_forged_actor_with_another_role_is_refused(world):
+    from dataclasses import replace
+
+    from matcher.services import audit
+
+    with pytest.raises(PermissionDenied):
+        audit.list_audit(replace(world.owner_a, role="admin"))
+
+
+def test_invitation_creates_an_account_once(world):
+    token = accounts.invite_user(world.owner_a, "adjoint@commune-a.fr", "owner")
+    actor = accounts.accept_invitation(token, "un-mot-de-passe-sûr", display_name="Adjoint")
+    assert actor.organisation_id == world.owner_a.organisation_id and actor.role == "owner"
+    assert accounts.authenticate("adjoint@commune-a.fr", "un-mot-de-passe-sûr") == actor
+    with pytest.raises(AuthenticationError, match="déjà utilisée"):
+        accounts.accept_invitation(token, "un-autre-mot-de-passe")
+
+
+def test_invitation_expires_and_tokens_are_not_guessable(world):
+    token = accounts.invite_user(
+        world.admin, "x@commune-b.fr", "owner", world.owner_b.organisation_id, valid_days=-1
+    )
+    with pytest.raises(AuthenticationError, match="expirée"):
+        accounts.accept_invitation(token, PASSWORD)
+    with pytest.raises(AuthenticationError, match="inconnue"):
+        accounts.accept_invitation("devine", PASSWORD)
+
+
+def test_non_admin_cannot_invite_another_role(world):
+    with pytest.raises(PermissionDenied):
+        accounts.invite_user(world.owner_a, "x@y.fr", "admin")
+
+
+def test_role_must_fit_the_organisation(world):
+    with pytest.raises(ValidationError, match="ne convient pas"):
+        accounts.invite_user(world.admin, "x@y.fr", "fund", world.owner_a.organisation_id)
+
+
+@pytest.mark.parametrize("password", ["", "court", "123456789"])
+def test_short_passwords_are_refused(world, password):
+    with pytest.raises(ValidationError, match="trop court"):
+        accounts.create_user(
+            world.admin, "n@t.fr", "owner", world.owner_a.organisation_id, password
+        )
+
+
+@pytest.mark.parametrize("email", ["", "pas-une-adresse", "a@b", "a b@c.fr"])
+def test_bad_emails_are_refused(world, email):
+    with pytest.raises(ValidationError, match="e-mail invalide"):
+        accounts.create_user(world.admin, email, "owner", world.owner_a.organisation_id, PASSWORD)
+
+
+def test_duplicate_accounts_and_organisations_are_refused(world):
+    with pytest.raises(ValidationError, match="existe déjà"):
+        accounts.create_user(
+            world.admin, "OWNER_A@test.fr", "owner", world.owner_a.organisation_id, PASSWORD
+        )
+    with pytest.raises(ValidationError, match="existe déjà"):
+        accounts.create_organisation(world.admin, "Commune A", "owner")
+
+
+def test_set_password_checks_the_current_one(world):
+    with pytest.raises(AuthenticationError):
+        accounts.set_password(world.fund, "faux-mot-de-passe", "nouveau-mot-de-passe")
+    accounts.set_password(world.fund, PASSWORD, "nouveau-mot-de-passe")
+    assert accounts.authenticate("fund@test.fr", "nouveau-mot-de-passe") == world.fund
+
+
+def test_list_users_is_scoped_to_the_organisation(world):
+    mine = accounts.list_users(world.owner_a)
+    assert [u.email for u in mine] == ["owner_a@test.fr"]
+    assert len(accounts.list_users(world.admin)) == 6
+    assert [o.name for o in accounts.list_organisations(world.holder_b)] == ["Association B"]
+
+
+def test_oidc_login_links_an_existing_account_only(world):
+    actor = accounts.login_with_oidc("holder_b@test.fr", "sub-123")
+    assert actor == world.holder_b
+    assert accounts.login_with_oidc("holder_b@test.fr", "sub-123") == world.holder_b
+    with pytest.raises(AuthenticationError, match="ne correspond pas"):
+        accounts.login_with_oidc("holder_b@test.fr", "sub-autre")
+    with pytest.raises(AuthenticationError, match="Aucun compte"):
+        accounts.login_with_oidc("inconnu@test.fr", "sub-9")
+    with pytest.raises(AuthenticationError, match="non vérifiée"):
+        accounts.login_with_oidc("holder_a@test.fr", "sub-1", email_verified=False)
+
+
+def test_bootstrap_admin_makes_a_first_admin_in_an_empty_database(empty_db):
+    admin = accounts.bootstrap_admin("root@x.fr", PASSWORD)
+    assert admin.role == "admin"
+    assert accounts.authenticate("root@x.fr", PASSWORD) == admin
