@@ -1,0 +1,84 @@
+"""Search service: rights, public fields only, and never stale after an edit."""
+
+import pytest
+
+from matcher.errors import NotFound, PermissionDenied
+from matcher.services import accounts, premises, search
+
+NEEDS = {
+    "project_type": "coworking",
+    "target_lon": 5.36,
+    "target_lat": 45.96,
+    "radius_km": 30,
+    "surface_min_m2": 100,
+    "surface_max_m2": 400,
+}
+
+
+def test_holder_searches_and_sees_public_fields_only(world):
+    result = search.search_premises(world.holder_a, NEEDS, k=10)
+    table = result.table
+    assert set(table["premise_id"]) == {world.premise_a, world.premise_b}
+    assert table["rank"].tolist() == [1, 2]
+    assert table["score_0_100"].between(0, 100).all()
+    assert {"Commune A", "Commune B"} == set(table["owner_org"])
+    for private in ("contact_email", "internal_notes"):
+        assert private not in table.columns
+    assert "secret@commune-a.fr" not in table.to_csv()
+    assert result.catalogue_version >= 1 and result.engine_version
+    assert sum(result.weights.values()) == pytest.approx(1.0)
+
+
+def test_search_is_never_stale_after_an_edit(world):
+    before = search.search_premises(world.holder_a, NEEDS, k=10)
+    view = premises.get_premise(world.owner_a, world.premise_a)
+    premises.change_status(world.owner_a, world.premise_a, "withdrawn", view["version"])
+    after = search.search_premises(world.holder_a, NEEDS, k=10)
+    assert after.catalogue_version > before.catalogue_version
+    assert world.premise_a not in set(after.table["premise_id"])
+    # An edit of surface changes the score at once.
+    view_b = premises.get_premise(world.owner_b, world.premise_b)
+    premises.update_premise(
+        world.owner_b, world.premise_b, {"floor_area_m2": 5000}, view_b["version"]
+    )
+    again = search.search_premises(world.holder_a, NEEDS, k=10, include_failed=True)
+    row = again.table.set_index("premise_id").loc[world.premise_b]
+    assert row["floor_area_m2"] == 5000
+    assert "surface" in row["failed"]
+
+
+def test_explanation_in_french(world):
+    exp = search.explain_premise(world.holder_a, NEEDS, world.premise_a)
+    assert exp.lines and all(isinstance(line, str) for line in exp.lines)
+    assert any("km" in line for line in exp.lines)
+    assert exp.contributions["contribution"].sum() == pytest.approx(exp.score_0_100, abs=1e-6)
+    with pytest.raises((NotFound, ValueError)):
+        search.explain_premise(world.holder_a, NEEDS, 999_999)
+
+
+@pytest.mark.parametrize("who", ["owner_a", "fund", "admin"])
+def test_projects_for_premise_allowed(world, who):
+    table = search.projects_for_premise(getattr(world, who), world.premise_a)
+    assert "budget_purchase_eur" not in table.columns
+    assert "internal_notes" not in table.columns
+
+
+@pytest.mark.parametrize("who", ["owner_b", "holder_a", "holder_b"])
+def test_projects_for_premise_refused(world, who):
+    with pytest.raises(PermissionDenied):
+        search.projects_for_premise(getattr(world, who), world.premise_a)
+
+
+def test_deactivated_account_cannot_search(world):
+    accounts.set_user_active(world.admin, world.holder_b.id, False)
+    with pytest.raises(PermissionDenied):
+        search.search_premises(world.holder_b, NEEDS)
+    with pytest.raises(PermissionDenied):
+        search.search_premises(None, NEEDS)  # type: ignore[arg-type]
+
+
+def test_presets_and_labels():
+    presets = search.presets()
+    assert set(presets) >= {"coworking", "fablab", "food"}
+    labels = search.criteria_labels()
+    assert set(labels) == set(next(iter(presets.values())))
