@@ -172,16 +172,17 @@ def synthetic_premises(n: int, seed: int = DEMO_SEED) -> pd.DataFrame:
         out[rng.random(n) < share] = None
         return out
 
-    names = [
-        f"{_LABELS[k]} — {nm}"
-        for k, nm in zip(kinds, com.loc[codes, "name"].to_numpy(), strict=True)
+    commune_names = com.loc[codes, "name"].to_numpy()
+    names = [f"{_LABELS[k]} — {nm}" for k, nm in zip(kinds, commune_names, strict=True)]
+    owners = [
+        _OWNERS.get(k) or f"Commune de {nm}" for k, nm in zip(kinds, commune_names, strict=True)
     ]
     frame = pd.DataFrame(
         {
             "premise_id": np.arange(1, n + 1),
             "kind": kinds,
             "name": names,
-            "owner_org": None,
+            "owner_org": owners,
             "address": None,
             "insee_code": codes,
             "lon": np.round(lon, 6),
@@ -211,6 +212,17 @@ def synthetic_premises(n: int, seed: int = DEMO_SEED) -> pd.DataFrame:
     )
     return frame[list(PREMISE_COLUMNS)]
 
+
+#: Owner organisation of synthetic premises by kind (others: the commune).
+_OWNERS = {
+    "post_office": "Réseau postal (démo)",
+    "bank_branch": "Banque régionale (démo)",
+    "warehouse": "Foncière logistique (démo)",
+    "industrial_friche": "Établissement public foncier (démo)",
+    "commercial_friche": "Établissement public foncier (démo)",
+    "shop": "Foncière commerciale (démo)",
+    "office": "Foncière commerciale (démo)",
+}
 
 _LABELS = {
     "post_office": "Ancien bureau de poste",
@@ -279,7 +291,11 @@ def synthetic_projects(n: int, seed: int = DEMO_SEED + 1) -> pd.DataFrame:
             "name": [
                 f"Projet {_TYPE_LABEL[ty]} — {nm}" for ty, nm in zip(types, c["name"], strict=True)
             ],
-            "holder_org": None,
+            # Some projects share one holder, so the demo holder account has several.
+            "holder_org": [
+                "Collectif Tiers-Lieux (démo)" if i % 60 == 0 else f"Porteur n° {i + 1} (démo)"
+                for i in range(n)
+            ],
             "project_type": types,
             "activities": activities,
             "target_lon": c["lon"].to_numpy(),
@@ -372,7 +388,8 @@ def ensure_demo_database(size: str | None = None) -> bool:
     except ImportError:
         return False
     premises, projects = build_demo(size)
-    return bool(demo_service.seed_demo(premises_df=premises, projects_df=projects))
+    summary = demo_service.seed_demo(premises_df=premises, projects_df=projects)
+    return not summary.already_seeded
 
 
 def register(sub: argparse._SubParsersAction) -> None:

@@ -66,3 +66,39 @@ def test_projects_half_qpv_half_small_towns(territory):
     small = j.loc[~j["qpv_target"]]
     assert len(small) == 150
     assert len(c) >= 290
+
+
+def test_demo_database_is_seeded_once(tmp_path, monkeypatch, territory):
+    from matcher.demo import ensure_demo_database
+    from matcher.services import catalogue
+    from matcher.storage.db import dispose_engines
+
+    monkeypatch.setenv("MATCHER_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'demo.sqlite'}")
+    monkeypatch.setenv("MATCHER_DEMO", "1")
+    monkeypatch.setenv("MATCHER_ARGON2_PROFILE", "fast")
+    try:
+        assert ensure_demo_database("small") is True
+        frame = catalogue.premises_frame()
+        assert len(frame) == 600 and frame["synthetic"].all()
+        assert ensure_demo_database("small") is False  # idempotent
+        assert len(catalogue.premises_frame()) == 600
+    finally:
+        dispose_engines()
+
+
+def test_production_mode_seeds_nothing(tmp_path, monkeypatch, territory):
+    import pytest
+
+    from matcher.demo import ensure_demo_database
+    from matcher.errors import MatcherError
+    from matcher.storage.db import dispose_engines
+
+    monkeypatch.setenv("MATCHER_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'prod.sqlite'}")
+    monkeypatch.delenv("MATCHER_DEMO", raising=False)
+    try:
+        with pytest.raises(MatcherError, match="MATCHER_DEMO"):
+            ensure_demo_database("small")
+    finally:
+        dispose_engines()
