@@ -37,7 +37,7 @@ from matcher.ingestion.fields import (
 )
 from matcher.ingestion.locate import TerritoryLike, get_territory, place_rows
 from matcher.ingestion.mapping import resolve_mapping, saved_mapping
-from matcher.ingestion.readers import RawTable, read_table
+from matcher.ingestion.readers import ProgressCallback, RawTable, read_table
 from matcher.ingestion.report import ValidationReport
 
 #: Columns of a tiers-lieu record (existing places, used for white zones).
@@ -176,10 +176,10 @@ def validate_premises(c: Candidates, source: str, territory: TerritoryLike | Non
 
 
 def _table_or_report(
-    path: Path, report: ValidationReport, max_bytes: int | None
+    path: Path, report: ValidationReport, max_bytes: int | None, progress=None
 ) -> RawTable | None:
     try:
-        return read_table(path, max_bytes=max_bytes)
+        return read_table(path, max_bytes=max_bytes, progress=progress)
     except ImportFileError as exc:
         report.error(0, "(fichier)", path.name, str(exc))
         return None
@@ -202,12 +202,14 @@ def read_premises(
     *,
     mode: str = "all_or_nothing",
     max_bytes: int | None = None,
+    progress: ProgressCallback | None = None,
 ) -> ImportResult:
     """Return the valid premises of a file and the report of every rejected or doubtful row.
 
     ``source`` names the origin (an adapter of :data:`ADAPTERS` when it is a
     known open dataset, else the saved mapping of that source is used);
-    ``mapping`` overrides the recognised columns. A file that cannot be read
+    ``mapping`` overrides the recognised columns; ``progress(bytes_done,
+    bytes_total)`` is called while a large CSV is read. A file that cannot be read
     at all (empty, binary, too large...) gives a report with one file-level
     error and no record; it never raises for bad content.
     """
@@ -216,7 +218,7 @@ def read_premises(
     if adapter is not None:
         return adapter.read(path, territory=territory, mode=mode, max_bytes=max_bytes)
     report = new_report(path, source, mode)
-    table = _table_or_report(path, report, max_bytes)
+    table = _table_or_report(path, report, max_bytes, progress)
     if table is None:
         return empty_result("premises", PREMISE_COLUMNS, report)
     c = candidates_from_table(table, "premises", report, mapping, source, (_LOCATION_FIELDS,))
@@ -234,13 +236,14 @@ def read_projects(
     *,
     mode: str = "all_or_nothing",
     max_bytes: int | None = None,
+    progress: ProgressCallback | None = None,
 ) -> ImportResult:
     """Return the valid projects of a file (``PROJECT_COLUMNS`` + ``source_id``, ``line``)."""
     from matcher.ingestion.projects import PROJECT_RECORD_COLUMNS, validate_projects
 
     path = Path(path)
     report = new_report(path, source, mode)
-    table = _table_or_report(path, report, max_bytes)
+    table = _table_or_report(path, report, max_bytes, progress)
     if table is None:
         return empty_result("projects", PROJECT_RECORD_COLUMNS, report)
     required = (("name",), ("target_lon", "insee_code", "commune_name", "postcode"))
@@ -295,6 +298,7 @@ def read_tiers_lieux(
     *,
     mode: str = "all_or_nothing",
     max_bytes: int | None = None,
+    progress: ProgressCallback | None = None,
 ) -> ImportResult:
     """Return the valid tiers-lieux of a file (``TIERS_LIEUX_COLUMNS`` + ``line``)."""
     path = Path(path)
@@ -302,7 +306,7 @@ def read_tiers_lieux(
     if adapter is not None:
         return adapter.read(path, territory=territory, mode=mode, max_bytes=max_bytes)
     report = new_report(path, source, mode)
-    table = _table_or_report(path, report, max_bytes)
+    table = _table_or_report(path, report, max_bytes, progress)
     if table is None:
         return empty_result("tiers_lieux", TIERS_LIEUX_COLUMNS, report)
     required = (("name",), _LOCATION_FIELDS)

@@ -180,7 +180,7 @@ class ValidationReport:
                 "ou choisissez « lignes valides seulement »)."
             )
         elif self.has_errors:
-            lines.append(f"Seules les {self.rows_valid} lignes valides sont importées.")
+            lines.append(f"Lignes valides importées seules : {self.rows_valid}.")
         if self.rows_imported is not None:
             lines.append(f"{self.rows_imported} enregistrement(s) écrit(s) en base.")
         counts = Counter((i.severity, i.reason.split(" :")[0]) for i in self.issues)

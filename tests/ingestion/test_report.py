@@ -31,7 +31,7 @@ def test_summary_says_mode_and_outcome() -> None:
     assert not _report().importable()
     valid_only = _report("valid_only")
     assert "« lignes valides seulement »" in valid_only.summary()
-    assert "Seules les 3 lignes valides sont importées" in valid_only.summary()
+    assert "Lignes valides importées seules : 3." in valid_only.summary()
     assert valid_only.importable()
 
 
