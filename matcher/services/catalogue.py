@@ -57,6 +57,10 @@ def catalogue_version(session: Session | None = None) -> int:
 
 
 def _typed(frame: pd.DataFrame, bools: Iterable[str], ints: Iterable[str], dates: Iterable[str]):
+    # Fixed dtypes whatever the content (an all-empty text column would otherwise be object).
+    for col in frame.columns:
+        if frame[col].dtype == object and col not in (*bools, *ints, *dates):
+            frame[col] = frame[col].astype("str")
     for col in bools:
         frame[col] = frame[col].astype("boolean")
     for col in ints:
@@ -78,17 +82,14 @@ def premises_frame(
     name. ``since_version`` keeps only rows written after that catalogue
     version; ``statuses`` keeps only those statuses. Float columns are
     float64 (NaN when unknown), ``levels``/``parking_spaces`` Int64, flags
-    pandas ``boolean``, ``available_from`` datetime64.
+    pandas ``boolean``, ``available_from`` datetime64, text ``str`` (NaN when empty).
     """
-    data_cols = [c for c in PREMISE_COLUMNS if c not in {"premise_id", "owner_org"}]
+    special = {
+        "premise_id": Premise.id.label("premise_id"),
+        "owner_org": Organisation.name.label("owner_org"),
+    }
     query = (
-        select(
-            Premise.id.label("premise_id"),
-            Organisation.name.label("owner_org"),
-            *(getattr(Premise, c) for c in data_cols),
-            Premise.organisation_id,
-            Premise.version,
-        )
+        select(*(special.get(c, getattr(Premise, c, None)) for c in FRAME_COLUMNS))
         .join(Organisation, Organisation.id == Premise.organisation_id)
         .order_by(Premise.id)
     )
@@ -114,23 +115,18 @@ def projects_frame(session: Session | None = None) -> pd.DataFrame:
 
     ``project_id`` is the database id and ``holder_org`` the holder's name.
     """
-    data_cols = [
-        c for c in PROJECT_FRAME_COLUMNS if c not in {"project_id", "holder_org", "organisation_id"}
-    ]
+    special = {
+        "project_id": Project.id.label("project_id"),
+        "holder_org": Organisation.name.label("holder_org"),
+    }
     query = (
-        select(
-            Project.id.label("project_id"),
-            Organisation.name.label("holder_org"),
-            *(getattr(Project, c) for c in data_cols),
-            Project.organisation_id,
-        )
+        select(*(special.get(c, getattr(Project, c, None)) for c in PROJECT_FRAME_COLUMNS))
         .join(Organisation, Organisation.id == Project.organisation_id)
         .order_by(Project.id)
     )
     with transaction(session, write=False) as s:
         rows = s.execute(query).all()
-    order = ["project_id", "holder_org", *data_cols, "organisation_id"]
-    frame = pd.DataFrame.from_records(rows, columns=order)[list(PROJECT_FRAME_COLUMNS)]
+    frame = pd.DataFrame.from_records(rows, columns=list(PROJECT_FRAME_COLUMNS))
     for col in (
         "target_lon",
         "target_lat",
@@ -146,6 +142,8 @@ def projects_frame(session: Session | None = None) -> pd.DataFrame:
         "expected_users",
     ):
         frame[col] = frame[col].astype("float64")
+    for col in ("project_id", "organisation_id", "version"):
+        frame[col] = frame[col].astype("int64")
     return _typed(frame, _PROJECT_BOOL, (), ("needed_by",))
 
 
