@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import pandas as pd
 from sqlalchemy import select, update
 
-from matcher.errors import PermissionDenied
+from matcher.errors import PermissionDenied, ValidationError
 from matcher.services import deals as deal_service
 from matcher.services._common import Actor, actor_of, audit
 from matcher.services.accounts import _new_organisation, _new_user
@@ -74,6 +74,12 @@ def _main_org(frame: pd.DataFrame | None, column: str, default: str) -> str:
     return str(frame[column].dropna().astype(str).str.strip().value_counts().index[0])
 
 
+def _check_import(result) -> None:
+    if result.status != "committed":
+        first = "; ".join(e.message for e in result.errors[:3])
+        raise ValidationError(f"Données de démonstration refusées ({result.kind}) : {first}")
+
+
 def seed_demo(
     url: str | None = None,
     premises_df: pd.DataFrame | None = None,
@@ -131,6 +137,7 @@ def seed_demo(
             result = import_records(
                 admin, "premises", frame, source="demo", filename="demo", session=s
             )
+            _check_import(result)
             n_premises = result.written
         if projects_df is not None and len(projects_df):
             frame = projects_df.copy()
@@ -140,6 +147,7 @@ def seed_demo(
             result = import_records(
                 admin, "projects", frame, source="demo", filename="demo", session=s
             )
+            _check_import(result)
             n_projects = result.written
             ids = list(s.scalars(select(Project.id).order_by(Project.id)))
             if "applied_to_fund" in projects_df.columns:

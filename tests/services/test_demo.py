@@ -74,3 +74,13 @@ def test_login_help_lists_every_demo_account():
     text = demo_login_help()
     for email, password, _org in DEMO_ACCOUNTS.values():
         assert email in text and password in text
+
+
+def test_bad_demo_frames_fail_loudly(empty_db):
+    from matcher.errors import ValidationError
+
+    bad = PREMISES.assign(kind=["post_office", "castle", "shop"])
+    with pytest.raises(ValidationError, match="castle"):
+        seed_demo(empty_db, bad, enabled=True)
+    with session_scope(write=False) as s:  # nothing half-seeded
+        assert s.scalar(select(func.count()).select_from(User)) == 0
