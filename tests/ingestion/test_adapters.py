@@ -197,3 +197,17 @@ def test_read_premises_dispatches_to_adapter(raw_dir, territory) -> None:
         ADAPTERS["ardennes_friches"].default_path(), source="ardennes_friches", territory=territory
     )
     assert res.report.source == "ardennes_friches" and len(res.records) == 163
+
+
+def test_gares_2025_export_reads_the_same(raw_dir, territory) -> None:
+    """The 2025 export (no BOM, CRLF, truncated DEPARTEMEN header) gives the same stations."""
+    a = ADAPTERS["gares_sncf"]
+    r2024 = a.read(territory=territory).records.set_index("uic")
+    r2025 = a.read(
+        a.default_path().with_name("liste-des-gares_2025.csv"), territory=territory
+    ).records
+    r2025 = r2025.set_index("uic")
+    assert sorted(r2024.index) == sorted(r2025.index)
+    joined = r2024.join(r2025, rsuffix="_25")
+    assert (joined["name"] == joined["name_25"]).all()
+    assert (joined["lon"] - joined["lon_25"]).abs().max() < 1e-5

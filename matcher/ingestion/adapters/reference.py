@@ -47,6 +47,8 @@ def gares_transform(table: RawTable, report: ValidationReport):
     if not require_columns(table, report, [*cols.values(), "X_WGS84", "Y_WGS84"]):
         return pd.DataFrame(), cols
     frame = pick(table, cols)
+    frame["line_code"] = table.frame.get("CODE_LIGNE", "")
+    frame["pk"] = table.frame.get("PK", "")
     frame["lon_wgs84"] = table.frame["X_WGS84"]
     frame["lat_wgs84"] = table.frame["Y_WGS84"]
     return frame, cols
@@ -79,9 +81,16 @@ def gares_finish(c: Candidates, t: TerritoryLike | None) -> pd.DataFrame:
     )
     for i in np.flatnonzero(~out["uic"].str.fullmatch(r"\d{8}").to_numpy()):
         c.reject(i, "uic", out["uic"].iloc[i], "Code UIC invalide (8 chiffres attendus).")
+    # one export lost the leading zero of line codes ("97000" vs "097000"): sort numerically
+    out["line_code"] = pd.to_numeric(c.text("line_code"), errors="coerce").to_numpy()
+    out["pk"] = c.text("pk").to_numpy()
     out = out[c.keep()]
-    # a station served by several lines appears once per line: keep one, passengers if any
-    out = out.sort_values(["uic", "passengers"], ascending=[True, False], kind="stable")
+    # a station served by several lines appears once per line: keep one whatever the
+    # file's row order (passengers first, then the lowest line code and kilometre point)
+    out = out.sort_values(
+        ["uic", "passengers", "line_code", "pk"], ascending=[True, False, True, True], kind="stable"
+    )
+    out = out.drop(columns=["line_code", "pk"])
     return out.drop_duplicates("uic").sort_values("line").reset_index(drop=True)
 
 
