@@ -76,8 +76,8 @@ def pipeline_totals(deals: list[Mapping]) -> pd.DataFrame:
     """Return, per stage in pipeline order, the number of deals and the sum of tickets (EUR).
 
     >>> pipeline_totals([{"stage": "identified", "ticket_eur": 1000.0},
-    ...                  {"stage": "identified", "ticket_eur": None}]).iloc[0].tolist()
-    ['identified', 'Identifié', 2, 1000.0]
+    ...                  {"stage": "identified", "ticket_eur": None}]).to_dict("records")[0]
+    {'stage': 'identified', 'label': 'Identifié', 'deals': 2, 'tickets_eur': 1000.0}
     """
     frame = pd.DataFrame(list(deals), columns=["stage", "ticket_eur"])
     rows = []
