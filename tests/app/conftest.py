@@ -9,8 +9,7 @@ from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from apphelpers import PASSWORDS  # noqa: E402
+from .apphelpers import PASSWORDS
 
 REPO = Path(__file__).resolve().parents[2]
 if str(REPO) not in sys.path:  # pages import ``app_pages._common``

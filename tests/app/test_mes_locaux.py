@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections import Counter
 
-from apphelpers import button, texts
-
 from matcher.domain import PREMISE_KINDS
 from matcher.services import premises as premise_service
+
+from .apphelpers import button, texts
 
 
 def _fill_commune(at, name="Albi"):

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from apphelpers import PASSWORDS, button, texts
+
+from .apphelpers import PASSWORDS, button, texts
 
 PAGES_BY_ROLE = {
     "owner": ["accueil", "mes_locaux"],

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from apphelpers import button, texts
 
 from matcher.services import projects as project_service
 from matcher.services import shortlists
+
+from .apphelpers import button, texts
 
 
 def _search(at, commune="Albi", radius=80.0, **checks):
