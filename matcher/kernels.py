@@ -1,0 +1,762 @@
+"""Compiled (numba) kernels: fused hard constraints + composite score, top-k, batch.
+
+One pass per candidate row computes the exact distance, the hard-constraint
+bits and the weighted total with the same formulas as :mod:`matcher.criteria`
+(the tests compare both). Nothing is materialised per pair: each query (or
+each project of a batch) keeps a k-sized heap.
+
+Inputs are the snapshot's columnar arrays (see :mod:`matcher.engine`): ``XY``
+(n, 2) float64 projected metres; ``F`` (10, n) float32 and ``B`` (14, n) int8
+attribute matrices; ``COMMUNE`` and ``RANK`` int32. A query is a row of ``P``
+(parameters, layout below) and of ``W`` (normalised weights).
+"""
+
+from __future__ import annotations
+
+import numba as nb
+import numpy as np
+
+# F rows (float32, NaN = unknown)
+F_INV_K, F_AREA, F_PRICE, F_WORKS, F_RENT, F_STATION, F_PARKING, F_TL, F_POP, F_AVAIL = range(10)
+N_F = 10
+# B rows (int8, -1 = unknown)
+(
+    B_ZONE,
+    B_KIND,
+    B_FRICHE,
+    B_CONDITION,
+    B_CONNECTIVITY,
+    B_TENURE,
+    B_STATUS,
+    B_PMR,
+    B_GROUND,
+    B_QPV,
+    B_ACV,
+    B_PVD,
+    B_RURAL,
+    B_METRO,
+) = range(14)
+N_B = 14
+
+# P columns (float64, NaN = not stated)
+(
+    P_HAS_POINT,
+    P_TX,
+    P_TY,
+    P_TINVK,
+    P_RADIUS,
+    P_RADIUS_GRID,
+    P_DECAY_KIND,
+    P_DECAY_SCALE,
+    P_DECAY_CUTOFF,
+    P_SURF_MIN,
+    P_SURF_LOT,
+    P_SURF_HIT,
+    P_SURF_MAX,
+    P_BUDGET_SALE,
+    P_MAX_RENT,
+    P_FIBRE,
+    P_PMR,
+    P_GROUND,
+    P_MAX_STATION,
+    P_NEEDED_BY,
+    P_QPV_TARGET,
+    P_AREA_MODE,
+    P_TENURE_MASK,
+    P_ZONE,
+) = range(24)
+N_P = 24
+
+# Hard-constraint bits (names and French reasons in matcher.scoring)
+FAIL_SURFACE_MIN = 1
+FAIL_SURFACE_MAX = 2
+FAIL_RADIUS = 4
+FAIL_AREA = 8
+FAIL_FIBRE = 16
+FAIL_BUDGET = 32
+FAIL_PMR = 64
+FAIL_GROUND = 128
+FAIL_STATION = 256
+FAIL_DATE = 512
+FAIL_TENURE = 1024
+FAIL_STATUS = 2048
+
+_CONN = np.array([0.0, 0.3, 0.5, 0.75, 1.0])
+_NEUTRAL = 0.5
+_FAILED_OFFSET = 1000.0  # failed rows rank after every eligible row
+
+_JIT = {"nogil": True, "cache": True, "error_model": "numpy"}
+
+
+@nb.njit(inline="always", **_JIT)
+def _coefs(C, Z, zone):
+    """Return the 15 scale-factor coefficients and the origin of a zone as a tuple."""
+    return (
+        C[zone, 0, 0], C[zone, 0, 1], C[zone, 0, 2], C[zone, 0, 3], C[zone, 0, 4],
+        C[zone, 1, 0], C[zone, 1, 1], C[zone, 1, 2], C[zone, 1, 3],
+        C[zone, 2, 0], C[zone, 2, 1], C[zone, 2, 2],
+        C[zone, 3, 0], C[zone, 3, 1],
+        C[zone, 4, 0],
+        Z[zone, 0], Z[zone, 1], 1.0 / Z[zone, 2],
+    )  # fmt: skip
+
+
+@nb.njit(inline="always", **_JIT)
+def _kpoly(x, y, c):
+    """Return the scale factor k at projected (x, y) (Horner in u then v)."""
+    u = (x - c[15]) * c[17]
+    v = (y - c[16]) * c[17]
+    p0 = (((c[4] * v + c[3]) * v + c[2]) * v + c[1]) * v + c[0]
+    p1 = ((c[8] * v + c[7]) * v + c[6]) * v + c[5]
+    p2 = (c[11] * v + c[10]) * v + c[9]
+    p3 = c[13] * v + c[12]
+    return (((c[14] * u + p3) * u + p2) * u + p1) * u + p0
+
+
+@nb.njit(inline="always", **_JIT)
+def _in_area(c, q, area_ptr, area_codes):
+    lo = area_ptr[q]
+    hi = area_ptr[q + 1]
+    while lo < hi:
+        mid = (lo + hi) >> 1
+        if area_codes[mid] < c:
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo < area_ptr[q + 1] and area_codes[lo] == c
+
+
+@nb.njit(inline="always", **_JIT)
+def row_score(i, q, XY, F, B, COMMUNE, P, W, C, Z, area_ptr, area_codes):
+    """Return ``(total_0_100, fail_bits, distance_m)`` of premise row i for query q."""
+    fail = 0
+    nan = np.nan
+    # --- location
+    dist = nan
+    s_dist = nan
+    if P[q, P_HAS_POINT] > 0:
+        dx = XY[i, 0] - P[q, P_TX]
+        dy = XY[i, 1] - P[q, P_TY]
+        grid = np.sqrt(dx * dx + dy * dy)
+        cz = _coefs(C, Z, B[B_ZONE, i])
+        kmid = _kpoly(0.5 * (XY[i, 0] + P[q, P_TX]), 0.5 * (XY[i, 1] + P[q, P_TY]), cz)
+        dist = grid * (P[q, P_TINVK] + 4.0 / kmid + F[F_INV_K, i]) / 6.0
+        if dist > P[q, P_RADIUS]:
+            fail |= FAIL_RADIUS
+        t = dist / P[q, P_DECAY_SCALE]
+        kind = P[q, P_DECAY_KIND]
+        if kind == 0:
+            s_dist = max(0.0, 1.0 - t)
+        elif kind == 1:
+            s_dist = 2.0 ** (-t)
+        else:
+            s_dist = 2.0 ** (-(t * t))
+        if dist > P[q, P_DECAY_CUTOFF]:
+            s_dist = 0.0
+    if P[q, P_AREA_MODE] > 0:
+        c = COMMUNE[i]
+        if c >= 0:
+            inside = _in_area(c, q, area_ptr, area_codes)
+            if not inside:
+                fail |= FAIL_AREA
+            if P[q, P_HAS_POINT] == 0:
+                s_dist = 1.0 if inside else 0.0
+    # --- surface
+    a = F[F_AREA, i]
+    lo = P[q, P_SURF_MIN]
+    hi = P[q, P_SURF_MAX]
+    lo_t = P[q, P_SURF_LOT]
+    hi_t = P[q, P_SURF_HIT]
+    s_surf = nan
+    if a == a:
+        if a < lo:
+            fail |= FAIL_SURFACE_MIN
+        if a > hi:
+            fail |= FAIL_SURFACE_MAX
+        if a < lo_t:
+            if lo != lo:
+                s_surf = max(0.0, 2.0 * a / lo_t - 1.0) if lo_t > 0 else 1.0
+            elif a < lo:
+                s_surf = 0.0
+            else:
+                span = lo_t - lo
+                s_surf = 0.25 + 0.75 * (a - lo) / span if span > 0 else 1.0
+        elif a > hi_t:
+            if hi != hi:
+                s_surf = max(0.0, 2.0 - a / hi_t) if hi_t < np.inf else 1.0
+            elif a > hi:
+                s_surf = 0.0
+            else:
+                span = hi - hi_t
+                s_surf = 0.25 + 0.75 * (hi - a) / span if span > 0 else 1.0
+        else:
+            s_surf = 1.0
+    # --- connectivity
+    lv = B[B_CONNECTIVITY, i]
+    s_conn = nan
+    if lv >= 0:
+        s_conn = _CONN[min(lv, 4)]
+        if P[q, P_FIBRE] > 0 and lv < 4:
+            fail |= FAIL_FIBRE
+    # --- cost
+    ten = B[B_TENURE, i]
+    price = F[F_PRICE, i]
+    rent = F[F_RENT, i]
+    if ten < 0:
+        if price == price:
+            ten = 0
+        elif rent == rent:
+            ten = 1
+    else:
+        mask = P[q, P_TENURE_MASK]
+        if mask > 0 and (int(mask) >> ten) & 1 == 0:
+            fail |= FAIL_TENURE
+    cost = nan
+    budget = nan
+    if ten == 0:
+        works = F[F_WORKS, i]
+        cost = price + (works if works == works else 0.0)
+        budget = P[q, P_BUDGET_SALE]
+    elif ten == 1 or ten == 2:
+        cost = rent * a
+        budget = P[q, P_MAX_RENT]
+    elif ten == 3:
+        cost = 0.0
+        budget = 0.0
+    s_cost = nan
+    if cost == cost and budget == budget:
+        r = 0.0 if cost <= 0 else cost / budget
+        s_cost = min(1.0, max(0.0, 1.0 - r / 2.0))
+        if cost > budget:
+            fail |= FAIL_BUDGET
+    # --- condition, access
+    cond = B[B_CONDITION, i]
+    s_cond = 1.0 - min(cond, 3) / 3.0 if cond >= 0 else nan
+    pmr = B[B_PMR, i]
+    s_pmr = nan if pmr < 0 else (1.0 if pmr > 0 else 0.0)
+    if pmr == 0 and P[q, P_PMR] > 0:
+        fail |= FAIL_PMR
+    grd = B[B_GROUND, i]
+    s_grd = nan if grd < 0 else (1.0 if grd > 0 else 0.0)
+    if grd == 0 and P[q, P_GROUND] > 0:
+        fail |= FAIL_GROUND
+    st = F[F_STATION, i]
+    s_st = min(1.0, max(0.0, 1.0 - (st - 500.0) / 4500.0)) if st == st else nan
+    if st > P[q, P_MAX_STATION]:
+        fail |= FAIL_STATION
+    pk = F[F_PARKING, i]
+    s_pk = min(1.0, max(0.0, pk / 10.0)) if pk == pk else nan
+    # --- availability
+    if F[F_AVAIL, i] > P[q, P_NEEDED_BY]:
+        fail |= FAIL_DATE
+    status = B[B_STATUS, i]
+    if status == 2 or status == 3:
+        fail |= FAIL_STATUS
+    # --- territory
+    wq = 0.4 if P[q, P_QPV_TARGET] > 0 else 0.2
+    num = 0.0
+    den = 0.0
+    v = B[B_QPV, i]
+    if v >= 0:
+        den += wq
+        num += wq if v > 0 else 0.0
+    va = B[B_ACV, i]
+    vp = B[B_PVD, i]
+    if va > 0 or vp > 0:
+        den += 0.2
+        num += 0.2
+    elif va == 0 or vp == 0:
+        den += 0.2
+    v = B[B_RURAL, i]
+    if v >= 0:
+        den += 0.15
+        num += 0.15 if v > 0 else 0.0
+    v = B[B_METRO, i]
+    if v >= 0:
+        den += 0.15
+        num += 0.15 if v == 0 else 0.0
+    tl = F[F_TL, i]
+    if tl == tl:
+        den += 0.15
+        num += 0.15 * min(1.0, max(0.0, tl / 10000.0))
+    pop = F[F_POP, i]
+    if pop == pop:
+        den += 0.15
+        num += 0.15 * min(1.0, max(0.0, pop / 50000.0))
+    s_terr = num / den if den > 0 else nan
+    # --- reuse
+    fr = B[B_FRICHE, i]
+    num = 0.0
+    den = 0.0
+    if fr >= 0:
+        den += 0.5
+        num += 0.5 if fr > 0 else 0.0
+    if a == a:
+        den += 0.5
+        num += 0.5 * min(1.0, max(0.0, a / 1000.0))
+    s_reuse = num / den if den > 0 else nan
+    # --- composite (W is already normalised over active criteria)
+    total = 0.0
+    for c, s in enumerate(
+        (s_dist, s_surf, s_conn, s_cost, s_cond, s_pmr, s_grd, s_st, s_pk, s_terr, s_reuse)
+    ):
+        total += W[q, c] * (s if s == s else _NEUTRAL)
+    return 100.0 * total, fail, dist
+
+
+@nb.njit(inline="always", **_JIT)
+def _worse(s1, r1, s2, r2):
+    return s1 < s2 or (s1 == s2 and r1 > r2)
+
+
+@nb.njit(inline="always", **_JIT)
+def _heap_push(hs, hr, hi, size, k, s, r, i):
+    """Keep the k best (score desc, rank asc) in a min-heap rooted at the worst."""
+    if size < k:
+        j = size
+        size += 1
+        hs[j], hr[j], hi[j] = s, r, i
+        while j > 0:
+            parent = (j - 1) >> 1
+            if _worse(hs[j], hr[j], hs[parent], hr[parent]):
+                hs[j], hs[parent] = hs[parent], hs[j]
+                hr[j], hr[parent] = hr[parent], hr[j]
+                hi[j], hi[parent] = hi[parent], hi[j]
+                j = parent
+            else:
+                break
+        return size
+    if not _worse(hs[0], hr[0], s, r):
+        return size
+    hs[0], hr[0], hi[0] = s, r, i
+    j = 0
+    while True:
+        left = 2 * j + 1
+        if left >= size:
+            break
+        m = left
+        right = left + 1
+        if right < size and _worse(hs[right], hr[right], hs[left], hr[left]):
+            m = right
+        if _worse(hs[m], hr[m], hs[j], hr[j]):
+            hs[j], hs[m] = hs[m], hs[j]
+            hr[j], hr[m] = hr[m], hr[j]
+            hi[j], hi[m] = hi[m], hi[j]
+            j = m
+        else:
+            break
+    return size
+
+
+@nb.njit(**_JIT)
+def _sorted_heap(hs, hr, hi, size):
+    order = np.empty(size, dtype=np.int64)
+    for a in range(size):
+        order[a] = a
+    # insertion sort: size is k (small)
+    for a in range(1, size):
+        b = a
+        while b > 0 and _worse(hs[order[b - 1]], hr[order[b - 1]], hs[order[b]], hr[order[b]]):
+            order[b - 1], order[b] = order[b], order[b - 1]
+            b -= 1
+    return order
+
+
+BLOCK = 256
+
+
+@nb.njit(inline="always", **_JIT)
+def _block(b0, m, q, XY, F, B, COMMUNE, P, W, C, Z, ap, ac, tot, fl):
+    """Fill ``tot`` (total 0-100) and ``fl`` (fail bits) for rows b0..b0+m of query q.
+
+    Same formulas and summation order as :func:`row_score`, one criterion per
+    loop so that the compiler can vectorise each loop over the block.
+    """
+    nan = np.nan
+    # --- location
+    if P[q, P_HAS_POINT] > 0:
+        cz = _coefs(C, Z, int(P[q, P_ZONE]))
+        tx = P[q, P_TX]
+        ty = P[q, P_TY]
+        tinvk = P[q, P_TINVK]
+        radius = P[q, P_RADIUS]
+        scale = P[q, P_DECAY_SCALE]
+        cutoff = P[q, P_DECAY_CUTOFF]
+        kind = P[q, P_DECAY_KIND]
+        inv_k = F[F_INV_K]
+        for j in range(m):
+            i = b0 + j
+            dx = XY[i, 0] - tx
+            dy = XY[i, 1] - ty
+            grid = np.sqrt(dx * dx + dy * dy)
+            kmid = _kpoly(0.5 * (XY[i, 0] + tx), 0.5 * (XY[i, 1] + ty), cz)
+            dist = grid * (tinvk + 4.0 / kmid + inv_k[i]) / 6.0
+            fl[j] = FAIL_RADIUS if dist > radius else 0
+            tot[j] = dist
+        w = W[q, 0]
+        for j in range(m):
+            d = tot[j]
+            t = d / scale
+            if kind == 0:
+                s = max(0.0, 1.0 - t)
+            elif kind == 1:
+                s = 2.0 ** (-t)
+            else:
+                s = 2.0 ** (-(t * t))
+            if d > cutoff:
+                s = 0.0
+            tot[j] = w * (s if s == s else _NEUTRAL)
+    else:
+        for j in range(m):
+            fl[j] = 0
+            tot[j] = W[q, 0] * _NEUTRAL
+    if P[q, P_AREA_MODE] > 0:
+        for j in range(m):
+            c = COMMUNE[b0 + j]
+            if c >= 0:
+                inside = _in_area(c, q, ap, ac)
+                if not inside:
+                    fl[j] |= FAIL_AREA
+                if P[q, P_HAS_POINT] == 0:
+                    tot[j] = W[q, 0] * (1.0 if inside else 0.0)
+    # --- surface
+    lo = P[q, P_SURF_MIN]
+    hi = P[q, P_SURF_MAX]
+    lo_t = P[q, P_SURF_LOT]
+    hi_t = P[q, P_SURF_HIT]
+    w = W[q, 1]
+    area = F[F_AREA]
+    for j in range(m):
+        a = area[b0 + j]
+        s_surf = _NEUTRAL
+        f = 0
+        if a == a:
+            if a < lo:
+                f |= FAIL_SURFACE_MIN
+            if a > hi:
+                f |= FAIL_SURFACE_MAX
+            if a < lo_t:
+                if lo != lo:
+                    s_surf = max(0.0, 2.0 * a / lo_t - 1.0) if lo_t > 0 else 1.0
+                elif a < lo:
+                    s_surf = 0.0
+                else:
+                    span = lo_t - lo
+                    s_surf = 0.25 + 0.75 * (a - lo) / span if span > 0 else 1.0
+            elif a > hi_t:
+                if hi != hi:
+                    s_surf = max(0.0, 2.0 - a / hi_t) if hi_t < np.inf else 1.0
+                elif a > hi:
+                    s_surf = 0.0
+                else:
+                    span = hi - hi_t
+                    s_surf = 0.25 + 0.75 * (hi - a) / span if span > 0 else 1.0
+            else:
+                s_surf = 1.0
+        fl[j] |= f
+        tot[j] += w * s_surf
+    # --- connectivity
+    conn = B[B_CONNECTIVITY]
+    fibre = P[q, P_FIBRE] > 0
+    w = W[q, 2]
+    for j in range(m):
+        lv = conn[b0 + j]
+        s_conn = _NEUTRAL
+        if lv >= 0:
+            s_conn = _CONN[min(lv, 4)]
+            if fibre and lv < 4:
+                fl[j] |= FAIL_FIBRE
+        tot[j] += w * s_conn
+    # --- cost
+    tenure = B[B_TENURE]
+    price_c = F[F_PRICE]
+    rent_c = F[F_RENT]
+    works_c = F[F_WORKS]
+    mask = int(P[q, P_TENURE_MASK])
+    b_sale = P[q, P_BUDGET_SALE]
+    b_rent = P[q, P_MAX_RENT]
+    w = W[q, 3]
+    for j in range(m):
+        i = b0 + j
+        ten = tenure[i]
+        price = price_c[i]
+        rent = rent_c[i]
+        a = area[i]
+        if ten < 0:
+            if price == price:
+                ten = 0
+            elif rent == rent:
+                ten = 1
+        elif mask > 0 and (mask >> ten) & 1 == 0:
+            fl[j] |= FAIL_TENURE
+        cost = nan
+        budget = nan
+        if ten == 0:
+            works = works_c[i]
+            cost = price + (works if works == works else 0.0)
+            budget = b_sale
+        elif ten == 1 or ten == 2:
+            cost = rent * a
+            budget = b_rent
+        elif ten == 3:
+            cost = 0.0
+            budget = 0.0
+        s_cost = _NEUTRAL
+        if cost == cost and budget == budget:
+            r = 0.0 if cost <= 0 else cost / budget
+            s_cost = min(1.0, max(0.0, 1.0 - r / 2.0))
+            if cost > budget:
+                fl[j] |= FAIL_BUDGET
+        tot[j] += w * s_cost
+    # --- condition, access, station, parking, availability, status
+    cond_c = B[B_CONDITION]
+    pmr_c = B[B_PMR]
+    grd_c = B[B_GROUND]
+    st_c = F[F_STATION]
+    pk_c = F[F_PARKING]
+    av_c = F[F_AVAIL]
+    status_c = B[B_STATUS]
+    need_pmr = P[q, P_PMR] > 0
+    need_grd = P[q, P_GROUND] > 0
+    max_st = P[q, P_MAX_STATION]
+    needed = P[q, P_NEEDED_BY]
+    w4 = W[q, 4]
+    w5 = W[q, 5]
+    w6 = W[q, 6]
+    w7 = W[q, 7]
+    w8 = W[q, 8]
+    for j in range(m):
+        i = b0 + j
+        cond = cond_c[i]
+        tot[j] += w4 * (1.0 - min(cond, 3) / 3.0 if cond >= 0 else _NEUTRAL)
+        pmr = pmr_c[i]
+        tot[j] += w5 * (_NEUTRAL if pmr < 0 else (1.0 if pmr > 0 else 0.0))
+        grd = grd_c[i]
+        tot[j] += w6 * (_NEUTRAL if grd < 0 else (1.0 if grd > 0 else 0.0))
+        st = st_c[i]
+        tot[j] += w7 * (min(1.0, max(0.0, 1.0 - (st - 500.0) / 4500.0)) if st == st else _NEUTRAL)
+        pk = pk_c[i]
+        tot[j] += w8 * (min(1.0, max(0.0, pk / 10.0)) if pk == pk else _NEUTRAL)
+        f = 0
+        if pmr == 0 and need_pmr:
+            f |= FAIL_PMR
+        if grd == 0 and need_grd:
+            f |= FAIL_GROUND
+        if st > max_st:
+            f |= FAIL_STATION
+        if av_c[i] > needed:
+            f |= FAIL_DATE
+        status = status_c[i]
+        if status == 2 or status == 3:
+            f |= FAIL_STATUS
+        fl[j] |= f
+    # --- territory
+    wq = 0.4 if P[q, P_QPV_TARGET] > 0 else 0.2
+    qpv_c = B[B_QPV]
+    acv_c = B[B_ACV]
+    pvd_c = B[B_PVD]
+    rur_c = B[B_RURAL]
+    met_c = B[B_METRO]
+    tl_c = F[F_TL]
+    pop_c = F[F_POP]
+    w = W[q, 9]
+    for j in range(m):
+        i = b0 + j
+        num = 0.0
+        den = 0.0
+        v = qpv_c[i]
+        if v >= 0:
+            den += wq
+            num += wq if v > 0 else 0.0
+        va = acv_c[i]
+        vp = pvd_c[i]
+        if va > 0 or vp > 0:
+            den += 0.2
+            num += 0.2
+        elif va == 0 or vp == 0:
+            den += 0.2
+        v = rur_c[i]
+        if v >= 0:
+            den += 0.15
+            num += 0.15 if v > 0 else 0.0
+        v = met_c[i]
+        if v >= 0:
+            den += 0.15
+            num += 0.15 if v == 0 else 0.0
+        tl = tl_c[i]
+        if tl == tl:
+            den += 0.15
+            num += 0.15 * min(1.0, max(0.0, tl / 10000.0))
+        pop = pop_c[i]
+        if pop == pop:
+            den += 0.15
+            num += 0.15 * min(1.0, max(0.0, pop / 50000.0))
+        tot[j] += w * (num / den if den > 0 else _NEUTRAL)
+    # --- reuse
+    fr_c = B[B_FRICHE]
+    w = W[q, 10]
+    for j in range(m):
+        i = b0 + j
+        num = 0.0
+        den = 0.0
+        fr = fr_c[i]
+        if fr >= 0:
+            den += 0.5
+            num += 0.5 if fr > 0 else 0.0
+        a = area[i]
+        if a == a:
+            den += 0.5
+            num += 0.5 * min(1.0, max(0.0, a / 1000.0))
+        tot[j] = 100.0 * (tot[j] + w * (num / den if den > 0 else _NEUTRAL))
+
+
+@nb.njit(inline="always", **_JIT)
+def _scan(
+    start, end, q, k, include_failed, hs, hr, hi, size, XY, F, B, COMMUNE, RANK, P, W, C, Z, ap, ac
+):
+    tot = np.empty(BLOCK)
+    fl = np.empty(BLOCK, dtype=np.int64)
+    for b0 in range(start, end, BLOCK):
+        m = min(BLOCK, end - b0)
+        _block(b0, m, q, XY, F, B, COMMUNE, P, W, C, Z, ap, ac, tot, fl)
+        for j in range(m):
+            f = fl[j]
+            total = tot[j]
+            if f:
+                if f & FAIL_RADIUS or not include_failed:
+                    continue
+                total -= _FAILED_OFFSET
+            if size == k and not _worse(hs[0], hr[0], total, RANK[b0 + j]):
+                continue
+            size = _heap_push(hs, hr, hi, size, k, total, RANK[b0 + j], b0 + j)
+    return size
+
+
+@nb.njit(parallel=True, **_JIT)
+def topk_ranges(starts, ends, k, include_failed, XY, F, B, COMMUNE, RANK, P, W, C, Z, ap, ac):
+    """Return ``(rows, totals)`` of the k best rows of query 0 over row ranges.
+
+    Failed rows (when included) have ``totals < 0`` (offset by -1000).
+    """
+    nr = starts.shape[0]
+    hs = np.empty((nr, k))
+    hr = np.empty((nr, k), dtype=np.int64)
+    hi = np.empty((nr, k), dtype=np.int64)
+    sizes = np.zeros(nr, dtype=np.int64)
+    for g in nb.prange(nr):
+        sizes[g] = _scan(
+            starts[g], ends[g], 0, k, include_failed, hs[g], hr[g], hi[g], 0,
+            XY, F, B, COMMUNE, RANK, P, W, C, Z, ap, ac,
+        )  # fmt: skip
+    ms = np.empty(k)
+    mr = np.empty(k, dtype=np.int64)
+    mi = np.empty(k, dtype=np.int64)
+    size = 0
+    for g in range(nr):
+        for j in range(sizes[g]):
+            size = _heap_push(ms, mr, mi, size, k, hs[g, j], hr[g, j], hi[g, j])
+    order = _sorted_heap(ms, mr, mi, size)
+    return mi[order], ms[order]
+
+
+@nb.njit(inline="always", **_JIT)
+def _cell_ranges(q, P, G, cell_start, out_s, out_e):
+    """Fill row ranges of the grid cells overlapping the search disc of query q."""
+    zone = int(P[q, P_ZONE])
+    x0, y0, cell, ncols, nrows, base = (
+        G[zone, 0],
+        G[zone, 1],
+        G[zone, 2],
+        G[zone, 3],
+        G[zone, 4],
+        G[zone, 5],
+    )
+    rg = P[q, P_RADIUS_GRID]
+    cx0 = max(0, int(np.floor((P[q, P_TX] - rg - x0) / cell)))
+    cx1 = min(int(ncols) - 1, int(np.floor((P[q, P_TX] + rg - x0) / cell)))
+    cy0 = max(0, int(np.floor((P[q, P_TY] - rg - y0) / cell)))
+    cy1 = min(int(nrows) - 1, int(np.floor((P[q, P_TY] + rg - y0) / cell)))
+    n = 0
+    if cx0 > cx1:
+        return 0
+    for cy in range(cy0, cy1 + 1):
+        c0 = int(base) + cy * int(ncols) + cx0
+        c1 = int(base) + cy * int(ncols) + cx1 + 1
+        if cell_start[c1] > cell_start[c0]:
+            out_s[n] = cell_start[c0]
+            out_e[n] = cell_start[c1]
+            n += 1
+    return n
+
+
+@nb.njit(**_JIT)
+def radius_ranges(P, G, cell_start):
+    """Return ``(starts, ends)`` row ranges to scan for the radius query 0."""
+    out_s = np.empty(int(G[:, 4].max()) + 1, dtype=np.int64)
+    out_e = np.empty_like(out_s)
+    n = _cell_ranges(0, P, G, cell_start, out_s, out_e)
+    return out_s[:n], out_e[:n]
+
+
+@nb.njit(parallel=True, **_JIT)
+def batch_topk(order, k, XY, F, B, COMMUNE, RANK, P, W, C, Z, ap, ac, G, cell_start):
+    """Return ``(rows, totals, counts)`` of the k best eligible rows for every query.
+
+    ``order`` is the processing order of queries (shuffled to balance threads).
+    """
+    nq = P.shape[0]
+    rows = np.full((nq, k), -1, dtype=np.int64)
+    totals = np.full((nq, k), np.nan)
+    counts = np.zeros(nq, dtype=np.int64)
+    max_rows = int(G[:, 4].max()) + 1
+    for t in nb.prange(nq):
+        q = order[t]
+        hs = np.empty(k)
+        hr = np.empty(k, dtype=np.int64)
+        hi = np.empty(k, dtype=np.int64)
+        out_s = np.empty(max_rows, dtype=np.int64)
+        out_e = np.empty(max_rows, dtype=np.int64)
+        n = _cell_ranges(q, P, G, cell_start, out_s, out_e)
+        size = 0
+        for g in range(n):
+            size = _scan(
+                out_s[g], out_e[g], q, k, False, hs, hr, hi, size,
+                XY, F, B, COMMUNE, RANK, P, W, C, Z, ap, ac,
+            )  # fmt: skip
+        o = _sorted_heap(hs, hr, hi, size)
+        for j in range(size):
+            rows[q, j] = hi[o[j]]
+            totals[q, j] = hs[o[j]]
+        counts[q] = size
+    return rows, totals, counts
+
+
+@nb.njit(parallel=True, **_JIT)
+def score_pairs(rows, queries, XY, F, B, COMMUNE, P, W, C, Z, ap, ac):
+    """Return ``(totals, fail_bits, distances_m)`` of arbitrary (row, query) pairs."""
+    n = rows.shape[0]
+    totals = np.empty(n)
+    fails = np.empty(n, dtype=np.int64)
+    dists = np.empty(n)
+    for j in nb.prange(n):
+        totals[j], fails[j], dists[j] = row_score(
+            rows[j], queries[j], XY, F, B, COMMUNE, P, W, C, Z, ap, ac
+        )
+    return totals, fails, dists
+
+
+@nb.njit(parallel=True, **_JIT)
+def read_floor(XY, F, B, COMMUNE, RANK):
+    """Return a checksum after reading every input array once (memory-bandwidth floor)."""
+    n = XY.shape[0]
+    nf = F.shape[0]
+    nb_ = B.shape[0]
+    acc = 0.0
+    for i in nb.prange(n):
+        s = XY[i, 0] + XY[i, 1] + COMMUNE[i] + RANK[i]
+        for j in range(nf):
+            s += F[j, i]
+        for j in range(nb_):
+            s += B[j, i]
+        acc += s
+    return acc

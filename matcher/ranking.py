@@ -1,0 +1,409 @@
+"""Ranking: top-k premises for a project, projects for a premise, batch pairs, allocation.
+
+Search area (queries never mix zones):
+
+* point + radius: premises of the project's zone whose *true* distance is
+  within the radius (the grid search is enlarged by the zone's maximum scale
+  factor, then the exact distance decides);
+* point without radius, or a set of communes/départements: every premise of
+  the project's zone (the commune set is a hard constraint);
+* no target at all: every premise of every zone (distance criterion inactive).
+
+Order: score descending, then premise id ascending (deterministic ties).
+Premises failing a hard constraint are left out, or listed after every
+eligible premise with ``include_failed=True`` (premises beyond the radius are
+never listed: they are not candidates).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from matcher import kernels as K
+from matcher.criteria import CRITERIA, CRITERION_LABELS
+from matcher.errors import ValidationError
+from matcher.geo import ZONES, max_scale_factor, scale_factor, to_projected
+from matcher.needs import ProjectNeeds
+from matcher.scoring import (
+    ENGINE_VERSION,
+    area_commune_indices,
+    composite,
+    criterion_detail,
+    effective_weights,
+    explanation_lines,
+    failure_codes,
+    failure_reasons,
+    needed_by_day,
+    surface_bounds_of,
+    tenure_mask,
+)
+
+__all__ = [
+    "MatchExplanation",
+    "rank_premises",
+    "rank_projects",
+    "explain",
+    "batch_match",
+    "allocate",
+    "query_arrays",
+]
+
+_CHUNK_ROWS = 32_768
+
+
+def _target_xy(needs: ProjectNeeds) -> tuple[float, float, float] | None:
+    if not needs.has_point:
+        return None
+    x, y = to_projected(needs.target_lon, needs.target_lat, needs.zone)
+    inv_k = 1.0 / float(scale_factor(x, y, needs.zone)[0])
+    return float(x[0]), float(y[0]), inv_k
+
+
+def query_arrays(
+    snapshot, projects: Sequence[ProjectNeeds], weights: object = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Return kernel inputs ``(P, W, area_ptr, area_codes)`` for a list of projects."""
+    nq = len(projects)
+    P = np.full((nq, K.N_P), np.nan)
+    W = np.zeros((nq, len(CRITERIA)))
+    areas = []
+    for q, needs in enumerate(projects):
+        W[q] = effective_weights(needs, weights)
+        row = P[q]
+        txy = _target_xy(needs)
+        row[K.P_HAS_POINT] = 0.0 if txy is None else 1.0
+        row[K.P_TX], row[K.P_TY], row[K.P_TINVK] = txy if txy else (np.nan, np.nan, np.nan)
+        radius = needs.radius_m if needs.radius_m is not None else np.inf
+        row[K.P_RADIUS] = radius
+        zone = needs.zone
+        kmax = max_scale_factor(zone) if zone else 1.0
+        row[K.P_RADIUS_GRID] = radius * kmax * (1 + 1e-9) + 1e-6
+        decay = needs.decay_function()
+        row[K.P_DECAY_KIND], row[K.P_DECAY_SCALE] = decay.code, decay.scale_m
+        row[K.P_DECAY_CUTOFF] = decay.cutoff_m
+        lo, lo_t, hi_t, hi = surface_bounds_of(needs)
+        row[K.P_SURF_MIN], row[K.P_SURF_LOT], row[K.P_SURF_HIT], row[K.P_SURF_MAX] = (
+            lo, lo_t, hi_t, hi,
+        )  # fmt: skip
+        bp, bw = needs.budget_purchase_eur, needs.budget_works_eur
+        row[K.P_BUDGET_SALE] = np.nan if bp is None else bp + (bw or 0.0)
+        row[K.P_MAX_RENT] = np.nan if needs.max_rent_eur_year is None else needs.max_rent_eur_year
+        row[K.P_FIBRE] = float(needs.fibre_required)
+        row[K.P_PMR] = float(needs.pmr_required)
+        row[K.P_GROUND] = float(needs.ground_floor_required)
+        ms = needs.max_station_distance_m
+        row[K.P_MAX_STATION] = np.nan if ms is None else ms
+        row[K.P_NEEDED_BY] = needed_by_day(needs)
+        row[K.P_QPV_TARGET] = float(needs.qpv_target)
+        row[K.P_AREA_MODE] = float(bool(needs.target_insee_codes))
+        row[K.P_TENURE_MASK] = float(tenure_mask(needs))
+        row[K.P_ZONE] = ZONES[zone].index if zone else -1
+        areas.append(area_commune_indices(snapshot, needs))
+    ptr = np.zeros(nq + 1, dtype=np.int64)
+    ptr[1:] = np.cumsum([len(a) for a in areas])
+    codes = np.concatenate(areas).astype(np.int32) if nq else np.empty(0, np.int32)
+    return P, W, ptr, codes
+
+
+def _kernel_args(snapshot) -> tuple:
+    return (*snapshot.kernel_arrays(),)
+
+
+def _search_ranges(snapshot, needs: ProjectNeeds, P: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    zone = needs.zone
+    if zone is not None and zone not in snapshot.zone_slices:
+        return np.empty(0, np.int64), np.empty(0, np.int64)
+    if needs.has_point and needs.radius_m is not None:
+        return K.radius_ranges(P, snapshot.grid, snapshot.cell_start)
+    start, end = snapshot.zone_slices[zone] if zone else (0, snapshot.n)
+    cuts = np.arange(start, end, _CHUNK_ROWS, dtype=np.int64)
+    return cuts, np.minimum(cuts + _CHUNK_ROWS, end)
+
+
+def _detail_frame(snapshot, needs: ProjectNeeds, rows: np.ndarray, w: np.ndarray) -> pd.DataFrame:
+    scores, known, fails, dist = criterion_detail(snapshot, needs, rows, _target_xy(needs))
+    total, contrib, completeness = composite(scores, known, w)
+    out = pd.DataFrame(
+        {
+            "project_id": needs.project_id,
+            "premise_id": snapshot.ids_of(rows) if len(rows) else np.empty(0, dtype=object),
+            "score_0_100": total,
+            "completeness": completeness,
+            "eligible": fails == 0,
+            "failed": ["|".join(failure_codes(b)) for b in fails],
+            "distance_m": dist,
+        }
+    )
+    for j, c in enumerate(CRITERIA):
+        out[f"score_{c}"] = scores[:, j]
+        out[f"contrib_{c}"] = contrib[:, j]
+    unknown = (known < 1) & (w > 0)
+    out["missing"] = ["|".join(np.asarray(CRITERIA)[u]) for u in unknown]
+    out.attrs["weights"] = dict(zip(CRITERIA, w.tolist(), strict=True))
+    out.attrs["engine_version"] = ENGINE_VERSION
+    return out
+
+
+def rank_premises(
+    snapshot,
+    needs: ProjectNeeds,
+    weights: object = None,
+    k: int = 50,
+    include_failed: bool = False,
+) -> pd.DataFrame:
+    """Return the k best premises for a project, one row each, best first.
+
+    Columns: project_id, premise_id, rank (1 = best), score_0_100, completeness
+    (0-1), eligible, failed (``|``-separated constraint codes), distance_m,
+    ``score_<criterion>`` (NaN = unknown) and ``contrib_<criterion>`` (points;
+    they sum to score_0_100), missing (criteria with unknown data). Normalised
+    weights and the engine version are in ``attrs``.
+    """
+    if k < 1:
+        raise ValidationError(f"k doit être au moins 1 (reçu {k}).", field="k", value=k)
+    P, W, ap, ac = query_arrays(snapshot, [needs], weights)
+    starts, ends = _search_ranges(snapshot, needs, P)
+    if len(starts):
+        rows, _ = K.topk_ranges(
+            starts, ends, int(k), bool(include_failed), *_kernel_args(snapshot),
+            P, W, snapshot.poly, snapshot.poly_origin, ap, ac,
+        )  # fmt: skip
+    else:
+        rows = np.empty(0, dtype=np.int64)
+    out = _detail_frame(snapshot, needs, rows, W[0])
+    out.insert(2, "rank", np.arange(1, len(out) + 1))
+    return out
+
+
+@dataclass(frozen=True)
+class MatchExplanation:
+    """Why a premise scores what it scores for a project."""
+
+    project_id: str | None
+    premise_id: object
+    score_0_100: float
+    completeness: float
+    eligible: bool
+    failures: list[tuple[str, str]]
+    lines: list[str]
+    contributions: pd.DataFrame  # criterion, label, score, known, weight, contribution
+    missing: list[str]
+    engine_version: str = ENGINE_VERSION
+
+
+def explain(
+    snapshot, needs: ProjectNeeds, premise_id: object, weights: object = None
+) -> MatchExplanation:
+    """Return the explanation of one premise for a project (French lines, contributions)."""
+    row = snapshot.rows_of([premise_id])
+    w = effective_weights(needs, weights)
+    if needs.zone is not None and snapshot.zone_of_row(int(row[0])) not in (needs.zone, None):
+        raise ValidationError(
+            f"Le local « {premise_id} » est dans un autre territoire que le projet.",
+            field="premise_id",
+            value=premise_id,
+        )
+    txy = _target_xy(needs)
+    scores, known, fails, dist = criterion_detail(snapshot, needs, row, txy)
+    total, contrib, completeness = composite(scores, known, w)
+    table = pd.DataFrame(
+        {
+            "criterion": CRITERIA,
+            "label": [CRITERION_LABELS[c] for c in CRITERIA],
+            "score": scores[0],
+            "known": known[0],
+            "weight": w,
+            "contribution": contrib[0],
+        }
+    )
+    bits = int(fails[0])
+    return MatchExplanation(
+        project_id=needs.project_id,
+        premise_id=premise_id,
+        score_0_100=float(total[0]),
+        completeness=float(completeness[0]),
+        eligible=bits == 0,
+        failures=list(zip(failure_codes(bits), failure_reasons(bits), strict=True)),
+        lines=explanation_lines(snapshot, needs, int(row[0]), float(dist[0]), w, bits),
+        contributions=table,
+        missing=[c for c, kn, wi in zip(CRITERIA, known[0], w, strict=True) if kn < 1 and wi > 0],
+    )
+
+
+def rank_projects(
+    snapshot,
+    premise_id: object,
+    projects: Sequence[ProjectNeeds],
+    weights: object = None,
+    k: int | None = 50,
+    include_failed: bool = False,
+) -> pd.DataFrame:
+    """Return the projects a premise fits best, one row each, best first.
+
+    Each project is scored with its own preset (or ``weights``); projects of
+    another zone, or whose radius the premise is beyond, are not candidates.
+    Ties go to the project listed first. Columns as :func:`rank_premises`.
+    """
+    row = int(snapshot.rows_of([premise_id])[0])
+    zone = snapshot.zone_of_row(row)
+    cand = [i for i, p in enumerate(projects) if p.zone is None or p.zone == zone]
+    subset = [projects[i] for i in cand]
+    if subset:
+        P, W, ap, ac = query_arrays(snapshot, subset, weights)
+        rows = np.full(len(subset), row, dtype=np.int64)
+        totals, fails, _ = K.score_pairs(
+            rows, np.arange(len(subset)), *_kernel_args(snapshot)[:4], P, W,
+            snapshot.poly, snapshot.poly_origin, ap, ac,
+        )  # fmt: skip
+        keep = (fails & K.FAIL_RADIUS) == 0
+        if not include_failed:
+            keep &= fails == 0
+        idx = np.flatnonzero(keep)
+        order = np.lexsort((idx, -totals[idx], fails[idx] != 0))
+        idx = idx[order][: (k if k is not None else None)]
+    else:
+        idx = np.empty(0, dtype=np.int64)
+    frames = [
+        _detail_frame(snapshot, subset[i], np.array([row]), effective_weights(subset[i], weights))
+        for i in idx
+    ]
+    if not frames:
+        out = _detail_frame(snapshot, ProjectNeeds(), np.empty(0, np.int64), np.ones(11) / 11)
+    else:
+        out = pd.concat(frames, ignore_index=True)
+    out.insert(2, "rank", np.arange(1, len(out) + 1))
+    return out
+
+
+def batch_match(
+    snapshot,
+    projects: Sequence[ProjectNeeds],
+    radius_km: float,
+    k: int = 20,
+    weights: object = None,
+) -> pd.DataFrame:
+    """Return the k best eligible premises within ``radius_km`` of every project (sparse pairs).
+
+    The search radius is ``min(radius_km, project's own radius)``; every
+    project needs a target point. Equals :func:`rank_premises` on each project
+    with that radius. Columns: project_id, premise_id, rank, score_0_100,
+    distance_m. The full cross product is never formed.
+    """
+    if not (np.isfinite(radius_km) and radius_km > 0):
+        raise ValidationError(
+            f"Rayon invalide : {radius_km} km (nombre > 0 attendu).",
+            field="radius_km",
+            value=radius_km,
+        )
+    effective = []
+    for i, p in enumerate(projects):
+        if not p.has_point:
+            raise ValidationError(
+                f"Projet « {p.project_id or i} » : un centre (target_lon, target_lat) est "
+                "nécessaire pour l'appariement par lots.",
+                field="target_lon",
+                value=p.project_id,
+            )
+        r = radius_km if p.radius_km is None else min(radius_km, p.radius_km)
+        effective.append(dataclasses.replace(p, radius_km=r))
+    cols = ["project_id", "premise_id", "rank", "score_0_100", "distance_m"]
+    if not effective:
+        return pd.DataFrame(columns=cols)
+    P, W, ap, ac = query_arrays(snapshot, effective, weights)
+    present = np.array([_zone_present(snapshot, p.zone) for p in effective])
+    P[~present, K.P_RADIUS_GRID] = -1.0  # nothing to scan outside the snapshot's zones
+    order = np.random.default_rng(0).permutation(len(effective))
+    rows, totals, counts = K.batch_topk(
+        order, int(k), *_kernel_args(snapshot), P, W, snapshot.poly, snapshot.poly_origin,
+        ap, ac, snapshot.grid, snapshot.cell_start,
+    )  # fmt: skip
+    q_idx = np.repeat(np.arange(len(effective)), counts)
+    mask = np.arange(rows.shape[1])[None, :] < counts[:, None]
+    flat_rows = rows[mask]
+    _, _, dist = K.score_pairs(
+        flat_rows, q_idx, *_kernel_args(snapshot)[:4], P, W, snapshot.poly,
+        snapshot.poly_origin, ap, ac,
+    )  # fmt: skip
+    pids = np.array([p.project_id for p in effective], dtype=object)
+    return pd.DataFrame(
+        {
+            "project_id": pids[q_idx],
+            "premise_id": snapshot.ids_of(flat_rows),
+            "rank": np.nonzero(mask)[1] + 1,
+            "score_0_100": totals[mask],
+            "distance_m": dist,
+        }
+    )
+
+
+def _zone_present(snapshot, zone: str | None) -> bool:
+    """Return True when the snapshot holds premises of ``zone``."""
+    return zone is None or zone in snapshot.zone_slices
+
+
+def allocate(pairs: pd.DataFrame, score_column: str = "score_0_100") -> pd.DataFrame:
+    """Return a one-to-one assignment maximising the total score of ``pairs``.
+
+    ``pairs`` has project_id, premise_id and a score; each project gets at most
+    one premise and each premise at most one project (some stay unassigned).
+    Solved per connected component with :func:`scipy.optimize.linear_sum_assignment`
+    (sparse matching for very large components). Input order does not matter.
+    """
+    from scipy.optimize import linear_sum_assignment
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components, min_weight_full_bipartite_matching
+
+    cols = ["project_id", "premise_id", score_column]
+    missing = [c for c in cols if c not in pairs.columns]
+    if missing:
+        raise ValidationError(f"Colonne « {missing[0]} » absente des paires.", field=missing[0])
+    df = pairs[cols].dropna(subset=[score_column])
+    if (df[score_column] < 0).any():
+        raise ValidationError("Les scores des paires doivent être positifs.", field=score_column)
+    df = df.sort_values(["project_id", "premise_id"], kind="stable")
+    df = df.drop_duplicates(["project_id", "premise_id"], keep="first")
+    if df.empty:
+        return pd.DataFrame(columns=cols)
+    pj, proj_ids = pd.factorize(df["project_id"], sort=True)
+    pm, prem_ids = pd.factorize(df["premise_id"], sort=True)
+    s = df[score_column].to_numpy(float)
+    n_p, n_m = len(proj_ids), len(prem_ids)
+    graph = coo_matrix((np.ones(len(s)), (pj, n_p + pm)), shape=(n_p + n_m, n_p + n_m))
+    _, label = connected_components(graph, directed=False)
+    chosen: list[tuple[int, int, float]] = []
+    comp_of_pair = label[pj]
+    for comp in np.unique(comp_of_pair):
+        sel = np.flatnonzero(comp_of_pair == comp)
+        rp, rp_inv = np.unique(pj[sel], return_inverse=True)
+        rm, rm_inv = np.unique(pm[sel], return_inverse=True)
+        if len(rp) * len(rm) <= 4_000_000:
+            cost = np.zeros((len(rp), len(rm)))
+            cost[rp_inv, rm_inv] = -s[sel]
+            ri, ci = linear_sum_assignment(cost)
+            good = cost[ri, ci] < 0
+            chosen += [(rp[a], rm[b], -cost[a, b]) for a, b in zip(ri[good], ci[good], strict=True)]
+        else:  # sparse: one private dummy premise per project allows "unassigned"
+            nr = len(rp)
+            data = np.concatenate([s[sel] + 1.0, np.full(nr, 1.0)])
+            r_idx = np.concatenate([rp_inv, np.arange(nr)])
+            c_idx = np.concatenate([rm_inv, len(rm) + np.arange(nr)])
+            mat = coo_matrix((data, (r_idx, c_idx)), shape=(nr, len(rm) + nr)).tocsr()
+            ri, ci = np.arange(nr), min_weight_full_bipartite_matching(mat, maximize=True)[1]
+            real = ci < len(rm)
+            lookup = dict(zip(zip(rp_inv, rm_inv, strict=True), s[sel], strict=True))
+            chosen += [
+                (rp[a], rm[b], lookup[(a, b)]) for a, b in zip(ri[real], ci[real], strict=True)
+            ]
+    out = pd.DataFrame(
+        {
+            "project_id": [proj_ids[a] for a, _, _ in chosen],
+            "premise_id": [prem_ids[b] for _, b, _ in chosen],
+            score_column: [v for _, _, v in chosen],
+        }
+    )
+    return out.sort_values("project_id", kind="stable").reset_index(drop=True)
