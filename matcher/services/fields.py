@@ -88,6 +88,7 @@ def _number(low: float | None = 0.0, high: float | None = None, integer: bool = 
             return int(number)
         return number
 
+    convert.number_bounds = (low, high, integer)  # lets clean_column vectorise
     return convert
 
 
@@ -298,3 +299,78 @@ def check_surfaces(values: Mapping[str, Any]) -> None:
             f"Surfaces incohérentes : cible {target:g} m² > maximum {hi:g} m².",
             field="surface_target_m2",
         )
+
+
+def clean_column(
+    field: str, series: Any, rule: Callable[[str, Any], Any]
+) -> tuple[list[Any], dict[int, ValidationError]]:
+    """Return (converted values as Python objects, {position: error}) for a whole column.
+
+    Same result as calling ``rule`` on every value, but numeric columns are
+    checked with numpy and other columns convert each distinct value once.
+
+    >>> import pandas as pd
+    >>> values, errors = clean_column("levels", pd.Series([1, None, -2]), PREMISE_RULES["levels"])
+    >>> values, sorted(errors)
+    ([1, None, None], [2])
+    >>> clean_column("kind", pd.Series(["shop", "shop", None]), PREMISE_RULES["kind"])[0]
+    ['shop', 'shop', None]
+    """
+    import numpy as np
+    import pandas as pd
+
+    errors: dict[int, ValidationError] = {}
+    bounds = getattr(rule, "number_bounds", None)
+    if bounds is not None and series.dtype.kind in "iuf":
+        low, high, integer = bounds
+        numbers = series.to_numpy(dtype="float64", na_value=np.nan)
+        missing = np.isnan(numbers)
+        with np.errstate(invalid="ignore"):
+            bad = ~missing & np.isinf(numbers)
+            if low is not None:
+                bad |= ~missing & (numbers < low)
+            if high is not None:
+                bad |= ~missing & (numbers > high)
+            if integer:
+                bad |= ~missing & ~np.isinf(numbers) & (numbers != np.floor(numbers))
+        original = series.tolist()
+        for pos in np.flatnonzero(bad):
+            try:
+                rule(field, original[pos])
+            except ValidationError as exc:
+                errors[int(pos)] = exc
+        skip = missing | bad
+        if integer:
+            as_int = np.where(skip, 0, numbers).astype("int64").tolist()
+            values = [None if k else v for k, v in zip(skip.tolist(), as_int, strict=True)]
+        else:
+            values = [
+                None if k else v for k, v in zip(skip.tolist(), numbers.tolist(), strict=True)
+            ]
+        return values, errors
+    cache: dict[Any, Any] = {}
+    values = []
+    for pos, value in enumerate(series.tolist() if isinstance(series, pd.Series) else series):
+        if is_missing(value):
+            values.append(None)
+            continue
+        try:
+            key = (type(value), value)
+            hash(key)
+        except TypeError:
+            key = None
+        if key is not None and key in cache:
+            result = cache[key]
+        else:
+            try:
+                result = rule(field, value)
+            except ValidationError as exc:
+                result = exc
+            if key is not None:
+                cache[key] = result
+        if isinstance(result, ValidationError):
+            errors[pos] = result
+            values.append(None)
+        else:
+            values.append(result)
+    return values, errors

@@ -10,6 +10,7 @@ so a crash leaves the database with the whole batch or none of it.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -19,17 +20,24 @@ from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from matcher.errors import ValidationError
-from matcher.services._common import Actor, audit, bump_catalogue, check_actor, transaction
+from matcher.services._common import (
+    Actor,
+    audit,
+    bump_catalogue,
+    check_actor,
+    jsonable,
+    transaction,
+)
 from matcher.services.fields import (
     PREMISE_REQUIRED,
     PREMISE_RULES,
     PROJECT_REQUIRED,
     PROJECT_RULES,
     check_surfaces,
-    clean_values,
+    clean_column,
     is_missing,
 )
-from matcher.storage.models import ImportBatch, Organisation, Premise, Project, utcnow
+from matcher.storage.models import AuditEntry, ImportBatch, Organisation, Premise, Project, utcnow
 
 KINDS = ("premises", "projects")
 MODES = ("all_or_nothing", "valid_only")
@@ -66,6 +74,8 @@ class ImportBatchSummary:
     dry_run: bool
     catalogue_version: int | None = None
     errors: tuple[RowError, ...] = field(default_factory=tuple)
+    #: Rows found in the database with exactly the same values (left untouched).
+    unchanged: int = 0
     ignored_columns: tuple[str, ...] = field(default_factory=tuple)
 
     @property
@@ -165,7 +175,7 @@ def _existing(
         query = select(model.source_id, model.id, model.organisation_id).where(
             model.source == src, model.source_id.is_not(None)
         )
-        for source_id, row_id, org_id in session.execute(query):
+        for source_id, row_id, org_id in session.execute(query).all():
             rows[(src, source_id)] = (row_id, org_id)
     return rows
 
@@ -260,12 +270,20 @@ def _import(
     cleaned: list[tuple[Any, dict[str, Any]]] = []
     id_values = records[spec.id_column].tolist() if spec.id_column in records.columns else None
     org_values = org_names.tolist() if org_names is not None else None
-    rows = records[columns].to_dict("records")
-    for i, (label, raw) in enumerate(zip(records.index, rows, strict=True)):
+    converted: dict[str, list[Any]] = {}
+    column_errors: dict[int, ValidationError] = {}
+    for column in columns:  # vectorised per column; the first bad column of a row is reported
+        converted[column], errs = clean_column(column, records[column], spec.rules[column])
+        for pos, exc in errs.items():
+            column_errors.setdefault(pos, exc)
+    for i, label in enumerate(records.index):
+        values = {column: converted[column][i] for column in columns}
         try:
-            values = clean_values(
-                raw, spec.rules, required=spec.required, label=f"fiche {spec.label}"
-            )
+            if i in column_errors:
+                raise column_errors[i]
+            for key in spec.required:
+                if is_missing(values.get(key)):
+                    raise ValidationError(f"« {key} » est obligatoire.", field=key)
             if kind == "projects":
                 check_surfaces(values)
         except ValidationError as exc:
@@ -326,6 +344,7 @@ def _import(
             continue
         updates.append({**values, "_row_id": row_id})
 
+    updates, diffs = _changed_only(s, spec, updates)
     refused = mode == "all_or_nothing" and (errors or rejected_count > 0)
     now = utcnow()
     batch = ImportBatch(
@@ -349,6 +368,7 @@ def _import(
         if kind == "premises":
             seq = bump_catalogue(s)
         _write(s, spec, inserts, updates, batch.id, now, seq)
+        _audit_updates(s, actor, spec, diffs, now)
     audit(
         s,
         actor,
@@ -364,6 +384,7 @@ def _import(
             "status": batch.status,
             "inserted": batch.rows_inserted,
             "updated": batch.rows_updated,
+            "unchanged": len(diffs.unchanged),
             "rejected": batch.rows_rejected,
             "organisations_created": [n for n, _ in created_orgs],
         },
@@ -385,7 +406,99 @@ def _import(
         dry_run=False,
         catalogue_version=seq,
         errors=tuple(errors[:MAX_ERRORS_KEPT]),
+        unchanged=len(diffs.unchanged),
     )
+
+
+def _same(old: Any, new: Any) -> bool:
+    """Return True when a stored value and an imported one are the same.
+
+    >>> _same(None, None), _same(1.0, 1.0000000000001), _same("a", None)
+    (True, True, False)
+    """
+    if old is None or new is None:
+        return old is None and new is None
+    if isinstance(old, float) or isinstance(new, float):
+        try:
+            return math.isclose(float(old), float(new), rel_tol=1e-12, abs_tol=1e-9)
+        except (TypeError, ValueError):
+            return False
+    if (
+        isinstance(old, dt.datetime)
+        and isinstance(new, dt.date)
+        and not isinstance(new, dt.datetime)
+    ):
+        return old.date() == new
+    return old == new
+
+
+@dataclass
+class _Diffs:
+    changed: list[tuple[int, dict[str, Any], dict[str, Any]]]
+    unchanged: list[int]
+
+
+def _changed_only(
+    s: Session, spec: _Spec, updates: list[dict[str, Any]]
+) -> tuple[list[dict[str, Any]], _Diffs]:
+    """Return the updates that change something, and the old/new values of each.
+
+    Identical rows are left alone: re-importing the same file neither bumps
+    versions (which would spoil somebody's edit in progress) nor fills the audit.
+    """
+    diffs = _Diffs([], [])
+    if not updates:
+        return [], diffs
+    table = spec.model.__table__
+    fields = [c for c in table.c.keys() if c in spec.rules or c == "organisation_id"]  # noqa: SIM118
+    old: dict[int, Any] = {}
+    ids = [v["_row_id"] for v in updates]
+    for start in range(0, len(ids), 500):
+        query = select(table.c.id, *(table.c[f] for f in fields)).where(
+            table.c.id.in_(ids[start : start + 500])
+        )
+        for row in s.execute(query).all():
+            old[row[0]] = dict(zip(fields, row[1:], strict=True))
+    kept = []
+    for values in updates:
+        before = old[values["_row_id"]]
+        changed = [
+            f
+            for f in fields
+            if f in values and before[f] != values[f] and not _same(before[f], values[f])
+        ]
+        if not changed:
+            diffs.unchanged.append(values["_row_id"])
+            continue
+        kept.append(values)
+        diffs.changed.append(
+            (
+                values["_row_id"],
+                {f: jsonable(before[f]) for f in changed},
+                {f: jsonable(values[f]) for f in changed},
+            )
+        )
+    return kept, diffs
+
+
+def _audit_updates(s: Session, actor: Actor, spec: _Spec, diffs: _Diffs, now: dt.datetime) -> None:
+    """Write one audit row (old and new values) per row an import changed."""
+    entity = "premise" if spec.model is Premise else "project"
+    rows = [
+        {
+            "at": now,
+            "user_id": actor.id,
+            "organisation_id": actor.organisation_id,
+            "action": "import_update",
+            "entity": entity,
+            "entity_id": row_id,
+            "old_values": old,
+            "new_values": new,
+        }
+        for row_id, old, new in diffs.changed
+    ]
+    for start in range(0, len(rows), _CHUNK):
+        s.execute(insert(AuditEntry.__table__), rows[start : start + _CHUNK])
 
 
 def _write(

@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import func, select
 
 from matcher.errors import ValidationError
-from matcher.services import catalogue, imports, projects
+from matcher.services import audit, catalogue, imports, projects
 from matcher.storage.db import session_scope
 from matcher.storage.models import ImportBatch, Organisation, Premise
 
@@ -46,13 +46,20 @@ def test_import_inserts_then_upserts_without_duplicates(world):
     second = imports.import_records(
         world.owner_a, "premises", changed, source="csv", filename="a.csv"
     )
-    assert (second.inserted, second.updated) == (0, 3)
+    assert (second.inserted, second.updated, second.unchanged) == (0, 1, 2)
     assert _count(Premise.source == "csv") == 3
     with session_scope(write=False) as s:
         row = s.scalar(select(Premise).where(Premise.source_id == "P0"))
         assert row.floor_area_m2 == 555.0 and row.version == 2
         assert row.import_batch_id == second.batch_id
         assert row.organisation_id == world.owner_a.organisation_id
+        untouched = s.scalar(select(Premise).where(Premise.source_id == "P1"))
+        assert untouched.version == 1 and untouched.import_batch_id == first.batch_id
+    # The change is audited with its old and new values.
+    entry = audit.list_audit(world.admin, entity="premise", entity_id=row.id)[0]
+    assert entry["action"] == "import_update" and entry["user_email"] == "owner_a@test.fr"
+    assert entry["old_values"] == {"floor_area_m2": 100.0}
+    assert entry["new_values"] == {"floor_area_m2": 555.0}
 
 
 def test_owner_import_ignores_owner_org_and_cannot_overwrite_others(world):
@@ -172,7 +179,12 @@ def test_projects_import(world):
     again = imports.import_records(
         world.holder_b, "projects", frame, source="csv", filename="p.csv"
     )
-    assert again.updated == 2 and again.inserted == 0
+    assert (again.inserted, again.updated, again.unchanged) == (0, 0, 2)
+    frame.loc[1, "fibre_required"] = "oui"
+    third = imports.import_records(
+        world.holder_b, "projects", frame, source="csv", filename="p.csv"
+    )
+    assert (third.updated, third.unchanged) == (1, 1)
 
 
 @pytest.mark.parametrize(
