@@ -6,6 +6,7 @@ Public API::
     read_premises(path, source=None, mapping=None, territory=None, *, mode=...) -> ImportResult
     read_projects(...) / read_tiers_lieux(...) -> ImportResult
     ADAPTERS[name].read(path=None, territory=None) -> ImportResult
+    real_premises_for_demo() -> DataFrame (PREMISE_COLUMNS, synthetic=False)
     ValidationReport (.issues, .summary(), .to_csv(path))
 
 Nothing here writes to the database (see ``matcher.services.imports``).
@@ -14,6 +15,7 @@ Nothing here writes to the database (see ``matcher.services.imports``).
 from __future__ import annotations
 
 from matcher.ingestion.adapters import ADAPTERS, Adapter, raw_data_dir
+from matcher.ingestion.demo_real import real_premises_for_demo
 from matcher.ingestion.mapping import auto_mapping, load_mapping_file, save_mapping
 from matcher.ingestion.readers import RawTable, iter_csv_chunks, read_table
 from matcher.ingestion.records import (
@@ -43,5 +45,6 @@ __all__ = [
     "read_projects",
     "read_table",
     "read_tiers_lieux",
+    "real_premises_for_demo",
     "save_mapping",
 ]

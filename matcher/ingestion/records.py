@@ -9,6 +9,7 @@ does that in one transaction.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -106,6 +107,7 @@ def candidates_from_table(
     report.line_label = table.line_label
     explicit = mapping if mapping is not None else saved_mapping(source)
     resolved = resolve_mapping(list(table.frame.columns), kind, explicit)
+    _refuse_ambiguous_headers(table, resolved, report)
     for group in required_any:
         if not any(f in resolved for f in group) and not (
             "geometry" in group and table.geometry is not None
@@ -123,6 +125,37 @@ def candidates_from_table(
     if frame.shape[1] == 0:
         frame = pd.DataFrame(index=table.frame.index)
     return Candidates(frame, table.lines, resolved, report, table.geometry)
+
+
+def _refuse_ambiguous_headers(
+    table: RawTable, resolved: dict[str, str], report: ValidationReport
+) -> None:
+    """Report a file error when a header is ambiguous: used twice, or missing over data.
+
+    Known open datasets go through adapters that know their layout; a user
+    file with an unnamed column of values is refused rather than partly read.
+    """
+    for j, column in enumerate(table.frame.columns, start=1):
+        if re.fullmatch(r"colonne_\d+", column):
+            report.error(
+                table.header_line,
+                "(fichier)",
+                column,
+                f"En-tête manquant en colonne {j} alors qu'elle contient des valeurs : "
+                "nommez-la (ou supprimez-la) puis réimportez.",
+            )
+    renamed = {c: c.rsplit(" (", 1)[0] for c in table.frame.columns if re.search(r" \(\d+\)$", c)}
+    duplicated = set(renamed.values())
+    for target, column in resolved.items():
+        base = renamed.get(column, column)
+        if base in duplicated:
+            report.error(
+                table.header_line,
+                "(fichier)",
+                base,
+                f"En-tête en double « {base} » pour le champ « {target} » : impossible de savoir "
+                "quelle colonne utiliser. Renommez l'une d'elles ou donnez une correspondance.",
+            )
 
 
 _LOCATION_FIELDS = ("lon", "x", "point", "insee_code", "commune_name", "postcode", "geometry")

@@ -39,3 +39,31 @@ def make_file(tmp_path: Path) -> Callable[..., Path]:
         return path
 
     return _make
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _memoise_adapter_reads():
+    """Read each real file once per test session (results are deep-copied for each caller).
+
+    Several modules (adapters, reference tables, demo premises, share) read the
+    same real files; reading them once keeps the suite fast.
+    """
+    import copy
+
+    from matcher.ingestion.adapters.base import Adapter
+
+    original = Adapter.read
+    cache: dict[tuple, object] = {}
+
+    def read(self, path=None, *, territory=None, mode="all_or_nothing", max_bytes=None):
+        target = Path(path) if path is not None else self.default_path()
+        if not target.resolve().is_relative_to(RAW_DIR.resolve()):
+            return original(self, path, territory=territory, mode=mode, max_bytes=max_bytes)
+        key = (self.name, str(target), mode, max_bytes, id(territory))
+        if key not in cache:
+            cache[key] = original(self, path, territory=territory, mode=mode, max_bytes=max_bytes)
+        return copy.deepcopy(cache[key])
+
+    Adapter.read = read
+    yield
+    Adapter.read = original

@@ -208,6 +208,6 @@ def test_gares_2025_export_reads_the_same(raw_dir, territory) -> None:
     ).records
     r2025 = r2025.set_index("uic")
     assert sorted(r2024.index) == sorted(r2025.index)
-    joined = r2024.join(r2025, rsuffix="_25")
+    joined = r2024.merge(r2025, left_index=True, right_index=True, suffixes=("", "_25"))
     assert (joined["name"] == joined["name_25"]).all()
     assert (joined["lon"] - joined["lon_25"]).abs().max() < 1e-5

@@ -161,3 +161,20 @@ def test_mapping_option_and_saved(db, tmp_path, capsys, monkeypatch) -> None:
     )
     assert main(["import", "premises", str(f), "--source", "dep"]) == 0  # saved mapping reused
     assert _count(db) == [("dep", "M1", "Halle")]
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("id;nom;surface;surface\nH1;Halle;100;200\n", "En-tête en double « surface »"),
+        ("id;nom;surface\nH1;Halle;100\n", "Colonne obligatoire absente"),
+        (";nom;code_insee\nH1;Halle;35238\n", "En-tête manquant en colonne 1"),
+    ],
+)
+def test_header_problems_leave_database_unchanged(db, tmp_path, capsys, content, message) -> None:
+    f = tmp_path / "h.csv"
+    f.write_text(content, encoding="utf-8")
+    report = tmp_path / "r.csv"
+    assert main(["import", "premises", str(f), "--source", "essai", "--report", str(report)]) == 1
+    assert message in capsys.readouterr().out + report.read_text(encoding="utf-8-sig")
+    assert _count(db) == []
