@@ -178,3 +178,24 @@ def test_header_problems_leave_database_unchanged(db, tmp_path, capsys, content,
     assert main(["import", "premises", str(f), "--source", "essai", "--report", str(report)]) == 1
     assert message in capsys.readouterr().out + report.read_text(encoding="utf-8-sig")
     assert _count(db) == []
+
+
+def test_progress_bar_only_for_large_files(tmp_path) -> None:
+    from matcher.ingestion.cli import _progress_bar
+
+    small = tmp_path / "petit.csv"
+    small.write_text("a;b\n1;2\n", encoding="utf-8")
+    assert _progress_bar(small) == (None, None)
+    big = tmp_path / "gros.csv"
+    with big.open("wb") as fh:
+        fh.truncate(6 * 2**20)
+    update, bar = _progress_bar(big)
+    update(3 * 2**20, 6 * 2**20)
+    assert bar.n == 3 * 2**20 and bar.total == 6 * 2**20
+    bar.close()
+
+
+def test_reference_share_command(raw_dir, capsys) -> None:
+    assert main(["reference", "tiers-lieux-share"]) == 0
+    out = capsys.readouterr().out
+    assert "46 % hors des métropoles" in out and "fablabs_2020" in out
