@@ -478,11 +478,15 @@ def _read_gpkg(path: Path) -> RawTable:
 
 def read_table(
     path: str | Path,
+    mapping: dict[str, str] | None = None,
     *,
     max_bytes: int | None = None,
     progress: ProgressCallback | None = None,
 ) -> RawTable:
     """Return the file's rows as text cells with their line numbers.
+
+    ``mapping`` (``{target field: file column}``), when given, renames those
+    columns to their target names (other columns are kept as they are).
 
     Raises :class:`~matcher.errors.ImportFileError` (message in French) for a
     missing, empty, binary or too large file (the size is checked before any
@@ -503,4 +507,13 @@ def read_table(
         table = _read_geojson(path)
     if table.frame.shape[1] == 0:
         raise ImportFileError(f"« {path.name} » ne contient aucune colonne.", path=str(path))
+    if mapping:
+        missing = [c for c in mapping.values() if c and c not in table.frame.columns]
+        if missing:
+            raise ImportFileError(
+                f"« {path.name} » : colonne(s) de la correspondance absente(s) : {', '.join(missing)}.",
+                path=str(path),
+                column=missing[0],
+            )
+        table.frame = table.frame.rename(columns={c: t for t, c in mapping.items() if c})
     return table

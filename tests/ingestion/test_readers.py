@@ -261,3 +261,11 @@ def test_csv_roundtrip_property(tmp_path_factory, rows, sep, encoding) -> None:
     table = read_table(path)
     assert table.separator == sep
     assert table.frame.values.tolist() == rows
+
+
+def test_read_table_with_mapping(make_file) -> None:
+    path = make_file("m.csv", "Surf.;Ville\n12;Rennes\n")
+    table = read_table(path, {"floor_area_m2": "Surf."})
+    assert table.frame.columns.tolist() == ["floor_area_m2", "Ville"]
+    with pytest.raises(ImportFileError, match="Absente"):
+        read_table(path, {"floor_area_m2": "Absente"})
