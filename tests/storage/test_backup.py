@@ -38,6 +38,7 @@ def _batches_are_whole(path: Path) -> int:
 
 
 @pytest.mark.slow
+@pytest.mark.xdist_group("storage-processes")  # keep process-heavy tests apart
 def test_backup_while_another_process_writes_is_consistent(sqlite_world, tmp_path):
     import os
 

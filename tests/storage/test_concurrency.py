@@ -17,7 +17,7 @@ from matcher.errors import ConcurrentModification
 from matcher.services import deals, premises, projects
 
 WORKERS = 4
-INCREMENTS = 15
+INCREMENTS = 10
 
 FIELDS = {
     "premise": ("premise_id", "owner", "parking_spaces"),
@@ -38,6 +38,7 @@ def _read(world, kind):
 
 
 @pytest.mark.slow
+@pytest.mark.xdist_group("storage-processes")  # keep process-heavy tests apart
 @pytest.mark.parametrize("kind", list(FIELDS))
 def test_no_lost_update_with_concurrent_processes(world, kind, run_worker):
     key, role, _field = FIELDS[kind]

@@ -82,6 +82,7 @@ def _fork_import(url: str, owner, frame, source: str) -> tuple[int, int]:
 
 
 @pytest.mark.slow
+@pytest.mark.xdist_group("storage-processes")  # keep process-heavy tests apart
 def test_sigkill_during_import_leaves_whole_batch_or_nothing(sqlite_world):
     url, owner = sqlite_world["url"], sqlite_world["owner"]
     path = sqlite_path(url)
