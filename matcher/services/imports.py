@@ -9,14 +9,12 @@ so a crash leaves the database with the whole batch or none of it.
 
 from __future__ import annotations
 
-import datetime as dt
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import pandas as pd
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from matcher.errors import ValidationError
@@ -25,7 +23,6 @@ from matcher.services._common import (
     audit,
     bump_catalogue,
     check_actor,
-    jsonable,
     transaction,
 )
 from matcher.services.fields import (
@@ -37,17 +34,13 @@ from matcher.services.fields import (
     clean_column,
     is_missing,
 )
-from matcher.storage.models import AuditEntry, ImportBatch, Organisation, Premise, Project, utcnow
+from matcher.services.import_writes import audit_updates, changed_only, write_rows
+from matcher.storage.models import ImportBatch, Organisation, Premise, Project, utcnow
 
 KINDS = ("premises", "projects")
 MODES = ("all_or_nothing", "valid_only")
 #: Errors kept in a summary (the full report is the ingestion's job).
 MAX_ERRORS_KEPT = 1000
-_CHUNK = 5000
-_DEFAULTS: dict[str, dict[str, Any]] = {
-    "premises": {"status": "available", "synthetic": False, "name": ""},
-    "projects": {"status": "active", "synthetic": False, "applied_to_fund": False},
-}
 
 
 @dataclass(frozen=True)
@@ -344,7 +337,7 @@ def _import(
             continue
         updates.append({**values, "_row_id": row_id})
 
-    updates, diffs = _changed_only(s, spec, updates)
+    updates, diffs = changed_only(s, spec, updates)
     refused = mode == "all_or_nothing" and (errors or rejected_count > 0)
     now = utcnow()
     batch = ImportBatch(
@@ -367,8 +360,8 @@ def _import(
     if not refused:
         if kind == "premises":
             seq = bump_catalogue(s)
-        _write(s, spec, inserts, updates, batch.id, now, seq)
-        _audit_updates(s, actor, spec, diffs, now)
+        write_rows(s, spec, inserts, updates, batch.id, now, seq)
+        audit_updates(s, actor, spec, diffs, now)
     audit(
         s,
         actor,
@@ -408,154 +401,3 @@ def _import(
         errors=tuple(errors[:MAX_ERRORS_KEPT]),
         unchanged=len(diffs.unchanged),
     )
-
-
-def _same(old: Any, new: Any) -> bool:
-    """Return True when a stored value and an imported one are the same.
-
-    >>> _same(None, None), _same(1.0, 1.0000000000001), _same("a", None)
-    (True, True, False)
-    """
-    if old is None or new is None:
-        return old is None and new is None
-    if isinstance(old, float) or isinstance(new, float):
-        try:
-            return math.isclose(float(old), float(new), rel_tol=1e-12, abs_tol=1e-9)
-        except (TypeError, ValueError):
-            return False
-    if (
-        isinstance(old, dt.datetime)
-        and isinstance(new, dt.date)
-        and not isinstance(new, dt.datetime)
-    ):
-        return old.date() == new
-    return old == new
-
-
-@dataclass
-class _Diffs:
-    changed: list[tuple[int, dict[str, Any], dict[str, Any]]]
-    unchanged: list[int]
-
-
-def _changed_only(
-    s: Session, spec: _Spec, updates: list[dict[str, Any]]
-) -> tuple[list[dict[str, Any]], _Diffs]:
-    """Return the updates that change something, and the old/new values of each.
-
-    Identical rows are left alone: re-importing the same file neither bumps
-    versions (which would spoil somebody's edit in progress) nor fills the audit.
-    """
-    diffs = _Diffs([], [])
-    if not updates:
-        return [], diffs
-    table = spec.model.__table__
-    fields = [c for c in table.c.keys() if c in spec.rules or c == "organisation_id"]  # noqa: SIM118
-    old: dict[int, Any] = {}
-    ids = [v["_row_id"] for v in updates]
-    for start in range(0, len(ids), 500):
-        query = select(table.c.id, *(table.c[f] for f in fields)).where(
-            table.c.id.in_(ids[start : start + 500])
-        )
-        for row in s.execute(query).all():
-            old[row[0]] = dict(zip(fields, row[1:], strict=True))
-    kept = []
-    for values in updates:
-        before = old[values["_row_id"]]
-        changed = [
-            f
-            for f in fields
-            if f in values and before[f] != values[f] and not _same(before[f], values[f])
-        ]
-        if not changed:
-            diffs.unchanged.append(values["_row_id"])
-            continue
-        kept.append(values)
-        diffs.changed.append(
-            (
-                values["_row_id"],
-                {f: jsonable(before[f]) for f in changed},
-                {f: jsonable(values[f]) for f in changed},
-            )
-        )
-    return kept, diffs
-
-
-def _audit_updates(s: Session, actor: Actor, spec: _Spec, diffs: _Diffs, now: dt.datetime) -> None:
-    """Write one audit row (old and new values) per row an import changed."""
-    entity = "premise" if spec.model is Premise else "project"
-    rows = [
-        {
-            "at": now,
-            "user_id": actor.id,
-            "organisation_id": actor.organisation_id,
-            "action": "import_update",
-            "entity": entity,
-            "entity_id": row_id,
-            "old_values": old,
-            "new_values": new,
-        }
-        for row_id, old, new in diffs.changed
-    ]
-    for start in range(0, len(rows), _CHUNK):
-        s.execute(insert(AuditEntry.__table__), rows[start : start + _CHUNK])
-
-
-def _write(
-    s: Session,
-    spec: _Spec,
-    inserts: list[dict[str, Any]],
-    updates: list[dict[str, Any]],
-    batch_id: int,
-    now: dt.datetime,
-    seq: int | None,
-) -> None:
-    table = spec.model.__table__
-    extra: dict[str, Any] = {"import_batch_id": batch_id, "updated_at": now}
-    if seq is not None:
-        extra["catalogue_seq"] = seq
-    data_fields = [c for c in spec.rules if c in table.c]
-    for start in range(0, len(inserts), _CHUNK):
-        chunk = [
-            {
-                **{f: v.get(f) for f in data_fields},
-                "organisation_id": v["organisation_id"],
-                "version": 1,
-                "created_at": now,
-                **extra,
-            }
-            for v in inserts[start : start + _CHUNK]
-        ]
-        for row in chunk:
-            for key, default in _DEFAULTS[spec.model.__tablename__].items():
-                if row.get(key) is None:
-                    row[key] = default
-        s.execute(insert(table), chunk)
-    # Each update names only the fields present in the file, so a partial file never blanks a row.
-    by_fields: dict[tuple[str, ...], list[dict[str, Any]]] = {}
-    for values in updates:
-        names = tuple(sorted(f for f in values if f in data_fields))
-        by_fields.setdefault(names, []).append(values)
-    for names, group in by_fields.items():
-        statement = (
-            update(table)
-            .where(table.c.id == bindparam("_row_id"))
-            .values(
-                {
-                    **{f: bindparam(f"v_{f}") for f in names},
-                    "organisation_id": bindparam("v_organisation_id"),
-                    **extra,
-                    "version": table.c.version + 1,
-                }
-            )
-        )
-        for start in range(0, len(group), _CHUNK):
-            params = [
-                {
-                    "_row_id": v["_row_id"],
-                    "v_organisation_id": v["organisation_id"],
-                    **{f"v_{f}": v[f] for f in names},
-                }
-                for v in group[start : start + _CHUNK]
-            ]
-            s.connection().execute(statement, params)
