@@ -181,7 +181,9 @@ def text_column(c: Candidates, name: str, *, max_length: int = 300) -> pd.Series
     for i in np.flatnonzero(long.to_numpy()):
         c.warn(i, name, text.iloc[i], f"Texte tronqué à {max_length} caractères.")
     text = text.where(~long, text.str[:max_length])
-    return pd.Series([v if v else None for v in text], index=text.index, dtype=object)
+    return pd.Series(
+        [v or None for v in text.to_numpy(dtype=object)], index=text.index, dtype=object
+    )
 
 
 def source_ids(c: Candidates, keys: list[str]) -> pd.Series:

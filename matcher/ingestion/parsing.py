@@ -34,12 +34,15 @@ def normalize_text(value: str) -> str:
 
 def _clean_number_text(text: pd.Series) -> pd.Series:
     """Return number texts with thousands separators removed and a dot decimal."""
-    t = text.str.strip().str.replace(_SPACES, "", regex=True)
-    both = t.str.contains(",", regex=False) & t.str.contains(".", regex=False)
-    comma_last = t.str.rfind(",") > t.str.rfind(".")
-    # "1.234,5" (French with dot thousands) vs "1,234.5" (English)
-    t = t.where(~(both & comma_last), t.str.replace(".", "", regex=False))
-    t = t.where(~(both & ~comma_last), t.str.replace(",", "", regex=False))
+    t = text.str.replace(_SPACES, "", regex=True)
+    both = (t.str.contains(",", regex=False) & t.str.contains(".", regex=False)).to_numpy()
+    if both.any():  # rare: "1.234,5" (French, dot thousands) or "1,234.5" (English)
+        sub = t[both]
+        comma_last = sub.str.rfind(",") > sub.str.rfind(".")
+        fixed = sub.where(~comma_last, sub.str.replace(".", "", regex=False))
+        fixed = fixed.where(comma_last, fixed.str.replace(",", "", regex=False))
+        t = t.copy()
+        t[both] = fixed
     return t.str.replace(",", ".", regex=False)
 
 
@@ -187,7 +190,8 @@ def map_vocabulary(
     (['post_office', 'school', None, None], [False, False, False, True])
     """
     text = values.fillna("").astype(str)
-    uniques = pd.Series(pd.unique(text.to_numpy(dtype=object)), dtype=object)
+    raw = text.to_numpy(dtype=object)
+    uniques = pd.Series(pd.unique(raw), dtype=object)
     norm = uniques.map(normalize_text)
     found = pd.Series([None] * len(norm), index=norm.index, dtype=object)
     for code, keywords in vocabulary.items():
@@ -197,7 +201,7 @@ def map_vocabulary(
         found[hit] = code
     lookup = dict(zip(uniques, found, strict=True))
     empty = dict(zip(uniques, norm == "", strict=True))
-    out = pd.Series([lookup[v] for v in text], index=text.index, dtype=object)
-    is_empty = np.fromiter((empty[v] for v in text), dtype=bool, count=len(text))
+    out = pd.Series([lookup[v] for v in raw], index=text.index, dtype=object)
+    is_empty = np.fromiter((empty[v] for v in raw), dtype=bool, count=len(raw))
     unknown = pd.Series(~is_empty, index=text.index) & out.isna()
     return out, unknown
