@@ -36,3 +36,29 @@ def test_enrich_premises_projects_and_flags(territory):
     # Unknown commune: zone from the coordinates, commune attributes unknown.
     assert pd.isna(out.loc[3, "population_20km"])
     assert out.loc[0, "population_20km"] > 8e6
+
+
+def test_programme_flags_known_only_where_the_sources_cover(territory):
+    attrs = commune_attributes()
+    assert attrs.loc["01004", "acv"] == 1  # Ambérieu-en-Bugey, Action Cœur de Ville
+    assert attrs.loc["23096", "acv"] == 0 or attrs.loc["23096", "acv"] == 1
+    assert attrs["acv"].notna().all()  # national list: known everywhere
+    assert attrs.loc["31555", "in_qpv"] == 1  # Toulouse (Occitanie, covered)
+    assert attrs.loc["46042", "in_qpv"] in (0, 1)  # Occitanie commune: known
+    assert pd.isna(attrs.loc["75056", "in_qpv"])  # Île-de-France: not covered, unknown
+    assert attrs["pvd"].isna().all()  # no Petites Villes de Demain list available
+
+
+def test_station_distance_filled_from_reference_but_owner_value_kept(territory):
+    premises = pd.DataFrame(
+        {
+            "insee_code": ["75056", "31555", "97411"],
+            "lon": [2.35, 1.44, 55.45],
+            "lat": [48.85, 43.6, -20.88],
+            "distance_to_station_m": [None, 500.0, None],
+        }
+    )
+    out = enrich_premises(premises)
+    assert 0 < out.loc[0, "distance_to_station_m"] < 3000  # central Paris
+    assert out.loc[1, "distance_to_station_m"] == 500.0
+    assert pd.isna(out.loc[2, "distance_to_station_m"])  # no station table overseas

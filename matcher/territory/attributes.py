@@ -10,7 +10,10 @@
   "no": the QPV list we hold covers Occitanie only, and no Petites Villes de
   Demain list is available;
 * ``nearest_tiers_lieu_m``: distance from a premise to the nearest known
-  tiers-lieu (``matcher/reference/tiers_lieux.csv``), for white zones.
+  tiers-lieu (``matcher/reference/tiers_lieux.csv``), for white zones;
+* ``distance_to_station_m``, when the premise does not give it: distance to
+  the nearest passenger station of ``matcher/reference/stations.csv``
+  (mainland only: the table has no overseas station).
 """
 
 from __future__ import annotations
@@ -91,10 +94,16 @@ def commune_attributes() -> pd.DataFrame:
 
 
 def _coverage(prog: pd.DataFrame, col: str, index: pd.Index, communes: pd.DataFrame) -> np.ndarray:
-    """Return where a programme column is known: everywhere, or in the régions it covers."""
-    regions_col = f"{col}_regions"
-    if regions_col in prog.columns:
-        regions = {r for v in prog[regions_col].dropna() for r in str(v).split("|") if r}
+    """Return where a programme column is known: everywhere, or in the régions it covers.
+
+    A ``<col>_known`` column marks the communes of the covered territory (the
+    QPV file covers Occitanie only): the programme is then known in their
+    régions and unknown elsewhere.
+    """
+    known_col = f"{col}_known"
+    if known_col in prog.columns:
+        known_codes = prog.index[prog[known_col].fillna(0).astype(int) == 1]
+        regions = set(communes["region"].reindex(known_codes).dropna())
         return communes["region"].reindex(index).isin(regions).to_numpy()
     return np.ones(len(index), dtype=bool)
 
@@ -113,6 +122,32 @@ def _tiers_lieux_trees() -> dict[str, tuple[cKDTree, np.ndarray]]:
             x, y = geo.to_projected(ref.loc[sel, "lon"], ref.loc[sel, "lat"], zone)
             trees[zone] = (cKDTree(np.column_stack([x, y])), np.column_stack([x, y]))
     return trees
+
+
+@cache
+def _stations_trees() -> dict[str, tuple[cKDTree, np.ndarray]]:
+    ref = _read_reference("stations.csv")
+    trees: dict[str, tuple[cKDTree, np.ndarray]] = {}
+    if ref is None:
+        return trees
+    ref = ref.dropna(subset=["lon", "lat"])
+    zones = geo.zone_for_lonlat(ref["lon"], ref["lat"])
+    for zone in geo.ZONES:
+        sel = zones == zone
+        if sel.any():
+            x, y = geo.to_projected(ref.loc[sel, "lon"], ref.loc[sel, "lat"], zone)
+            trees[zone] = (cKDTree(np.column_stack([x, y])), np.column_stack([x, y]))
+    return trees
+
+
+def nearest_station_m(x_m: np.ndarray, y_m: np.ndarray, zone: str) -> np.ndarray:
+    """Return the distance in metres to the nearest passenger station (NaN if none known)."""
+    trees = _stations_trees()
+    if zone not in trees:
+        return np.full(len(x_m), np.nan)
+    tree, xy = trees[zone]
+    _, idx = tree.query(np.column_stack([x_m, y_m]), k=1)
+    return geo.grid_to_true_distance_m(x_m, y_m, xy[idx, 0], xy[idx, 1], zone)
 
 
 def nearest_tiers_lieu_m(x_m: np.ndarray, y_m: np.ndarray, zone: str) -> np.ndarray:
@@ -159,4 +194,15 @@ def enrich_premises(premises: pd.DataFrame) -> pd.DataFrame:
         out.iloc[sel, out.columns.get_loc("x_m")] = x
         out.iloc[sel, out.columns.get_loc("y_m")] = y
         out.iloc[sel, out.columns.get_loc("nearest_tiers_lieu_m")] = nearest_tiers_lieu_m(x, y, z)
+        if "distance_to_station_m" in out.columns:
+            # Fill unknown station distances from the stations table (a geometric
+            # fact, not a guess); a distance given by the owner is kept.
+            col = out.columns.get_loc("distance_to_station_m")
+            given = pd.to_numeric(out.iloc[sel, col], errors="coerce").to_numpy(
+                dtype=float, copy=True
+            )
+            fill = np.isnan(given)
+            if fill.any():
+                given[fill] = nearest_station_m(x[fill], y[fill], z)
+                out.iloc[sel, col] = given
     return out
