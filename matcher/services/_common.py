@@ -16,7 +16,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from matcher.domain import ROLES
 from matcher.errors import ConcurrentModification, NotFound, PermissionDenied, ValidationError
 from matcher.storage.db import session_scope
-from matcher.storage.models import AuditEntry, CatalogueState, User
+from matcher.storage.models import AuditEntry, CatalogueState, Organisation, User
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +76,9 @@ def check_actor(session: Session, actor: Actor, *roles: str) -> User:
         or user.organisation_id != actor.organisation_id
     ):
         raise PermissionDenied("Action refusée : compte inconnu, désactivé ou modifié.")
+    organisation = session.get(Organisation, user.organisation_id)
+    if organisation is None or not organisation.is_active:
+        raise PermissionDenied("Action refusée : votre organisation est désactivée.")
     if roles and actor.role not in roles:
         wanted = ", ".join(ROLES[r] for r in roles)
         raise PermissionDenied(

@@ -155,6 +155,34 @@ def list_organisations(actor: Actor, *, session: Session | None = None) -> list[
         return [_org_info(o) for o in s.scalars(query)]
 
 
+def set_organisation_active(
+    actor: Actor, organisation_id: int, active: bool, *, session: Session | None = None
+) -> OrganisationInfo:
+    """Return the organisation after (de)activating it; admins only.
+
+    Members of a deactivated organisation can no longer act (every service
+    call is refused) and cannot log in.
+    """
+    with transaction(session) as s:
+        check_actor(s, actor, "admin")
+        org = s.get(Organisation, organisation_id)
+        if org is None:
+            raise NotFound(f"Organisation n° {organisation_id} introuvable.")
+        if org.id == actor.organisation_id and not active:
+            raise ValidationError("Vous ne pouvez pas désactiver votre propre organisation.")
+        audit(
+            s,
+            actor,
+            "update",
+            "organisation",
+            org.id,
+            {"is_active": org.is_active},
+            {"is_active": active},
+        )
+        org.is_active = active
+        return _org_info(org)
+
+
 # --------------------------------------------------------------------------- users
 
 
@@ -424,7 +452,8 @@ def authenticate(email: str, password: str, *, now: dt.datetime | None = None) -
                 _verify(_dummy_hash(os.environ.get("MATCHER_ARGON2_PROFILE", "default")), password)
                 ok = False
             else:
-                ok = user.is_active and _verify(user.password_hash, password)
+                org = s.get(Organisation, user.organisation_id)
+                ok = user.is_active and org.is_active and _verify(user.password_hash, password)
             s.add(LoginAttempt(email=email, at=now, succeeded=ok))
             error = None if ok else AuthenticationError("Identifiants incorrects.")
             if ok:

@@ -145,3 +145,17 @@ def test_bootstrap_admin_makes_a_first_admin_in_an_empty_database(empty_db):
     admin = accounts.bootstrap_admin("root@x.fr", PASSWORD)
     assert admin.role == "admin"
     assert accounts.authenticate("root@x.fr", PASSWORD) == admin
+
+
+def test_deactivated_organisation_blocks_its_members(world):
+    from matcher.services import premises
+
+    info = accounts.set_organisation_active(world.admin, world.owner_b.organisation_id, False)
+    assert not info.is_active
+    with pytest.raises(PermissionDenied, match="organisation est désactivée"):
+        premises.list_premises(world.owner_b)
+    with pytest.raises(AuthenticationError):
+        accounts.authenticate("owner_b@test.fr", PASSWORD)
+    assert premises.list_premises(world.owner_a)  # other organisations unaffected
+    with pytest.raises(PermissionDenied):
+        accounts.set_organisation_active(world.owner_a, world.owner_b.organisation_id, True)
