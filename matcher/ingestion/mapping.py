@@ -18,6 +18,8 @@ from matcher.errors import ImportFileError, ValidationError
 from matcher.ingestion.parsing import normalize_text
 
 #: Target fields -> normalised header names that mean them (first match wins).
+#: A plain « propriétaire » column is deliberately not recognised: it may name
+#: natural persons (RGPD); map it explicitly only when it holds organisations.
 #: Order matters: a header is given to the first field that claims it.
 PREMISE_SYNONYMS: Final[dict[str, tuple[str, ...]]] = {
     "source_id": (
@@ -52,11 +54,11 @@ PREMISE_SYNONYMS: Final[dict[str, tuple[str, ...]]] = {
     ),
     "owner_org": (
         "owner_org",
-        "proprietaire",
-        "proprio_nom",
         "organisation",
-        "structure",
+        "organisme",
         "gestionnaire",
+        "collectivite",
+        "organisation_proprietaire",
     ),
     "address": ("address", "adresse", "site_adresse", "adresse_postale", "voie", "rue"),
     "postcode": ("postcode", "code_postal", "cp", "codepostal"),
@@ -152,7 +154,14 @@ PREMISE_SYNONYMS: Final[dict[str, tuple[str, ...]]] = {
 PROJECT_SYNONYMS: Final[dict[str, tuple[str, ...]]] = {
     "source_id": ("source_id", "identifiant", "id", "ref", "reference"),
     "name": ("name", "nom", "nom_du_projet", "projet", "intitule", "titre"),
-    "holder_org": ("holder_org", "porteur", "structure", "organisation", "porteur_de_projet"),
+    "holder_org": (
+        "holder_org",
+        "structure",
+        "structure_porteuse",
+        "organisation",
+        "organisme",
+        "association",
+    ),
     "project_type": ("project_type", "type", "type_de_projet", "typologie", "categorie"),
     "activities": ("activities", "activites", "activite"),
     "insee_code": ("insee_code", "code_insee", "insee", "code_commune", "commune_cible"),

@@ -134,7 +134,7 @@ def test_cross_source_duplicates_flagged(db, tmp_path, capsys) -> None:
 def test_projects_and_tiers_lieux_commands(db, tmp_path, capsys) -> None:
     p = tmp_path / "projets.csv"
     p.write_text(
-        "nom;porteur;type;code_insee;surface\nFablab;Asso;fablab;35238;150\n", encoding="utf-8"
+        "nom;structure;type;code_insee;surface\nFablab;Asso;fablab;35238;150\n", encoding="utf-8"
     )
     assert main(["import", "projects", str(p), "--source", "appel"]) == 0
     with sqlite3.connect(db) as con:

@@ -86,3 +86,10 @@ def test_load_mapping_file_variants(tmp_path) -> None:
     wrong.write_text(json.dumps({"columns": {"a": 3}}), encoding="utf-8")
     with pytest.raises(ImportFileError, match="attendu un objet"):
         load_mapping_file(wrong)
+
+
+def test_owner_names_not_read_automatically() -> None:
+    """A « propriétaire » column may name natural persons: never mapped without being asked."""
+    mapping = auto_mapping(["nom", "Propriétaire", "proprio_nom", "Téléphone", "E-mail", "Contact"])
+    assert mapping == {"name": "nom"}
+    assert auto_mapping(["Organisme"]) == {"owner_org": "Organisme"}

@@ -218,7 +218,7 @@ def test_explicit_mapping(make_file, territory) -> None:
 def test_projects(make_file, territory) -> None:
     path = make_file(
         "p.csv",
-        "nom;porteur;type;activites;code_insee;surface_min;surface;surface_max;rayon_km;fibre\n"
+        "nom;structure;type;activites;code_insee;surface_min;surface;surface_max;rayon_km;fibre\n"
         + "Fablab Rennes;Asso X;fablab;fablab, atelier partagé;35238;100;150;300;20;oui\n"
         + "Incohérent;Asso Y;coworking;;35238;500;150;100;;\n",
     )
