@@ -9,7 +9,6 @@ typed parsing happens later with line numbers at hand.
 
 from __future__ import annotations
 
-import codecs
 import csv
 import io
 import json
@@ -24,12 +23,12 @@ import pandas as pd
 
 from matcher import settings
 from matcher.errors import ImportFileError
+from matcher.ingestion.detect import detect_encoding, detect_format, detect_separator
 from matcher.ingestion.report import WARNING, Issue
 from matcher.ingestion.xlsx import xlsx_rows
 
 #: Rows per chunk when streaming large CSV files.
 CHUNK_ROWS = 50_000
-SEPARATORS = (";", ",", "\t", "|")
 _SAMPLE_BYTES = 256 * 1024
 _HEADER_SCAN_ROWS = 20
 
@@ -86,101 +85,6 @@ def _size_check(path: Path, max_bytes: int | None) -> int:
             f"Fichier vide : « {path.name} » ne contient aucun octet.", path=str(path)
         )
     return size
-
-
-def detect_format(head: bytes, path: Path) -> str:
-    """Return ``"xlsx"``, ``"gpkg"``, ``"geojson"``, ``"csv"``, or raise for binary data.
-
-    The bytes decide; the extension only breaks ties between CSV and JSON.
-
-    >>> detect_format(b"PK\\x03\\x04...", Path("x.bin")) == "xlsx"
-    True
-    >>> detect_format(b"id;nom\\n1;a", Path("x.txt"))
-    'csv'
-    """
-    if head.startswith(b"PK\x03\x04"):
-        return "xlsx"
-    if head.startswith(b"SQLite format 3\x00"):
-        return "gpkg"
-    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise ImportFileError(
-            f"« {path.name} » est encodé en UTF-16 : enregistrez-le en UTF-8 (CSV UTF-8).",
-            path=str(path),
-        )
-    sample = head[:4096]
-    controls = sum(1 for b in sample if b < 32 and b not in (9, 10, 13))
-    if b"\x00" in sample or (sample and controls / len(sample) > 0.02):
-        raise ImportFileError(
-            f"« {path.name} » n'est pas un fichier texte, un tableur XLSX, un GeoJSON ou un "
-            "GeoPackage (contenu binaire illisible).",
-            path=str(path),
-        )
-    stripped = sample.lstrip(b"\xef\xbb\xbf \t\r\n")
-    if stripped.startswith(b"{") or re.match(rb"^(var|const|let)\s+\w+\s*=\s*\{", stripped):
-        return "geojson"
-    return "csv"
-
-
-def detect_encoding(path: Path) -> str:
-    """Return ``"utf-8-sig"``, ``"utf-8"`` or ``"cp1252"``/``"latin-1"`` from the file's bytes.
-
-    The whole file is checked as UTF-8 incrementally (a latin-1 accent may
-    appear only on line 10,000); cp1252 is preferred to latin-1 unless it
-    cannot decode the bytes.
-    """
-    decoder = codecs.getincrementaldecoder("utf-8")()
-    with path.open("rb") as fh:
-        first = fh.read(3)
-        if first == codecs.BOM_UTF8:
-            return "utf-8-sig"
-        fh.seek(0)
-        try:
-            while chunk := fh.read(1 << 20):
-                decoder.decode(chunk)
-            decoder.decode(b"", final=True)
-            return "utf-8"
-        except UnicodeDecodeError:
-            pass
-        fh.seek(0)
-        cp1252 = codecs.getincrementaldecoder("cp1252")()
-        try:
-            while chunk := fh.read(1 << 20):
-                cp1252.decode(chunk)
-            return "cp1252"
-        except UnicodeDecodeError:
-            return "latin-1"
-
-
-def _count_outside_quotes(line: str, sep: str) -> int:
-    count, quoted = 0, False
-    for ch in line:
-        if ch == '"':
-            quoted = not quoted
-        elif ch == sep and not quoted:
-            count += 1
-    return count
-
-
-def detect_separator(sample_text: str) -> str:
-    """Return the field separator among ``; , tab |`` that splits the sample most consistently.
-
-    >>> detect_separator("a;b;c\\n1,5;2;3\\n")
-    ';'
-    >>> detect_separator("Titre,,,\\n,,,\\ncode,nom,x,y\\n1,a,2,3\\n")
-    ','
-    """
-    lines = [ln for ln in sample_text.splitlines()[:200] if ln.strip()]
-    best, best_score = ",", -1.0
-    for sep in SEPARATORS:
-        counts = [_count_outside_quotes(ln, sep) for ln in lines]
-        counts = [c for c in counts if c > 0]
-        if not counts:
-            continue
-        mode = max(set(counts), key=counts.count)
-        score = counts.count(mode) * mode**0.5
-        if score > best_score:
-            best, best_score = sep, score
-    return best
 
 
 def _looks_like_header(row: list[str], width: int) -> bool:
