@@ -162,7 +162,7 @@ def row_score(i, q, XY, F, B, COMMUNE, P, W, C, Z, area_ptr, area_codes):
             if P[q, P_HAS_POINT] == 0:
                 s_dist = 1.0 if inside else 0.0
     # --- surface
-    a = F[F_AREA, i]
+    a = np.float64(F[F_AREA, i])
     lo = P[q, P_SURF_MIN]
     hi = P[q, P_SURF_MAX]
     lo_t = P[q, P_SURF_LOT]
@@ -200,8 +200,8 @@ def row_score(i, q, XY, F, B, COMMUNE, P, W, C, Z, area_ptr, area_codes):
             fail |= FAIL_FIBRE
     # --- cost
     ten = B[B_TENURE, i]
-    price = F[F_PRICE, i]
-    rent = F[F_RENT, i]
+    price = np.float64(F[F_PRICE, i])
+    rent = np.float64(F[F_RENT, i])
     if ten < 0:
         if price == price:
             ten = 0
@@ -214,7 +214,7 @@ def row_score(i, q, XY, F, B, COMMUNE, P, W, C, Z, area_ptr, area_codes):
     cost = nan
     budget = nan
     if ten == 0:
-        works = F[F_WORKS, i]
+        works = np.float64(F[F_WORKS, i])
         cost = price + (works if works == works else 0.0)
         budget = P[q, P_BUDGET_SALE]
     elif ten == 1 or ten == 2:
@@ -240,11 +240,11 @@ def row_score(i, q, XY, F, B, COMMUNE, P, W, C, Z, area_ptr, area_codes):
     s_grd = nan if grd < 0 else (1.0 if grd > 0 else 0.0)
     if grd == 0 and P[q, P_GROUND] > 0:
         fail |= FAIL_GROUND
-    st = F[F_STATION, i]
+    st = np.float64(F[F_STATION, i])
     s_st = min(1.0, max(0.0, 1.0 - (st - 500.0) / 4500.0)) if st == st else nan
     if st > P[q, P_MAX_STATION]:
         fail |= FAIL_STATION
-    pk = F[F_PARKING, i]
+    pk = np.float64(F[F_PARKING, i])
     s_pk = min(1.0, max(0.0, pk / 10.0)) if pk == pk else nan
     # --- availability
     if F[F_AVAIL, i] > P[q, P_NEEDED_BY]:
@@ -275,11 +275,11 @@ def row_score(i, q, XY, F, B, COMMUNE, P, W, C, Z, area_ptr, area_codes):
     if v >= 0:
         den += 0.15
         num += 0.15 if v == 0 else 0.0
-    tl = F[F_TL, i]
+    tl = np.float64(F[F_TL, i])
     if tl == tl:
         den += 0.15
         num += 0.15 * min(1.0, max(0.0, tl / 10000.0))
-    pop = F[F_POP, i]
+    pop = np.float64(F[F_POP, i])
     if pop == pop:
         den += 0.15
         num += 0.15 * min(1.0, max(0.0, pop / 50000.0))
@@ -427,7 +427,7 @@ def _block(b0, m, q, XY, F, B, COMMUNE, P, W, C, Z, ap, ac, tot, fl):
     w = W[q, 1]
     area = F[F_AREA]
     for j in range(m):
-        a = area[b0 + j]
+        a = np.float64(area[b0 + j])
         s_surf = _NEUTRAL
         f = 0
         if a == a:
@@ -479,9 +479,9 @@ def _block(b0, m, q, XY, F, B, COMMUNE, P, W, C, Z, ap, ac, tot, fl):
     for j in range(m):
         i = b0 + j
         ten = tenure[i]
-        price = price_c[i]
-        rent = rent_c[i]
-        a = area[i]
+        price = np.float64(price_c[i])
+        rent = np.float64(rent_c[i])
+        a = np.float64(area[i])
         if ten < 0:
             if price == price:
                 ten = 0
@@ -492,7 +492,7 @@ def _block(b0, m, q, XY, F, B, COMMUNE, P, W, C, Z, ap, ac, tot, fl):
         cost = nan
         budget = nan
         if ten == 0:
-            works = works_c[i]
+            works = np.float64(works_c[i])
             cost = price + (works if works == works else 0.0)
             budget = b_sale
         elif ten == 1 or ten == 2:
@@ -533,9 +533,9 @@ def _block(b0, m, q, XY, F, B, COMMUNE, P, W, C, Z, ap, ac, tot, fl):
         tot[j] += w5 * (_NEUTRAL if pmr < 0 else (1.0 if pmr > 0 else 0.0))
         grd = grd_c[i]
         tot[j] += w6 * (_NEUTRAL if grd < 0 else (1.0 if grd > 0 else 0.0))
-        st = st_c[i]
+        st = np.float64(st_c[i])
         tot[j] += w7 * (min(1.0, max(0.0, 1.0 - (st - 500.0) / 4500.0)) if st == st else _NEUTRAL)
-        pk = pk_c[i]
+        pk = np.float64(pk_c[i])
         tot[j] += w8 * (min(1.0, max(0.0, pk / 10.0)) if pk == pk else _NEUTRAL)
         f = 0
         if pmr == 0 and need_pmr:
@@ -583,11 +583,11 @@ def _block(b0, m, q, XY, F, B, COMMUNE, P, W, C, Z, ap, ac, tot, fl):
         if v >= 0:
             den += 0.15
             num += 0.15 if v == 0 else 0.0
-        tl = tl_c[i]
+        tl = np.float64(tl_c[i])
         if tl == tl:
             den += 0.15
             num += 0.15 * min(1.0, max(0.0, tl / 10000.0))
-        pop = pop_c[i]
+        pop = np.float64(pop_c[i])
         if pop == pop:
             den += 0.15
             num += 0.15 * min(1.0, max(0.0, pop / 50000.0))
@@ -603,7 +603,7 @@ def _block(b0, m, q, XY, F, B, COMMUNE, P, W, C, Z, ap, ac, tot, fl):
         if fr >= 0:
             den += 0.5
             num += 0.5 if fr > 0 else 0.0
-        a = area[i]
+        a = np.float64(area[i])
         if a == a:
             den += 0.5
             num += 0.5 * min(1.0, max(0.0, a / 1000.0))

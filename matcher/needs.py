@@ -199,13 +199,15 @@ class ProjectNeeds:
         lon, lat = self.target_lon, self.target_lat
         if _missing(lon) != _missing(lat):
             raise ValidationError(
-                "Champs « target_lon » / « target_lat » : il faut les deux coordonnées ou aucune.",
+                "Champs « target_lon » / « target_lat » : il faut les deux coordonnées ou aucune "
+                f"(reçu longitude « {lon} », latitude « {lat} »).",
                 field="target_lon" if _missing(lon) else "target_lat",
                 value=lon if _missing(lat) else lat,
             )
         if not _missing(lon):
             try:
-                lon_f, lat_f = float(lon), float(lat)
+                lon_f = float(str(lon).replace(",", ".").strip())
+                lat_f = float(str(lat).replace(",", ".").strip())
             except (TypeError, ValueError):
                 raise ValidationError(
                     f"Coordonnées du centre visé invalides : « {lon} », « {lat} ».",

@@ -1,0 +1,199 @@
+"""Engine snapshot: columns, zones, spatial indexes, exact distances, kernel = reference."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from matcher import kernels as K
+from matcher.engine import build_snapshot
+from matcher.errors import ValidationError
+from matcher.geo import geodesic_distance_m, to_projected
+from matcher.needs import ProjectNeeds
+from matcher.ranking import query_arrays
+from matcher.scoring import composite, criterion_detail, effective_weights
+
+KINDS = ["post_office", "bank_branch", "industrial_friche", "shop", None]
+
+
+def random_premises(n: int, seed: int = 0, *, lon=(1.8, 2.9), lat=(48.4, 49.2)) -> pd.DataFrame:
+    """Return n random premises (every column, ~20 % unknowns) in a lon/lat box."""
+    rng = np.random.default_rng(seed)
+
+    def pick(values, p_none=0.2):
+        out = np.array(rng.choice(values, n), dtype=object)
+        out[rng.random(n) < p_none] = None
+        return out
+
+    def num(lo, hi, p_none=0.2):
+        v = rng.uniform(lo, hi, n)
+        v[rng.random(n) < p_none] = np.nan
+        return v
+
+    return pd.DataFrame(
+        {
+            "premise_id": [f"L{i:04d}" for i in range(n)],
+            "kind": pick(KINDS, 0.1),
+            "insee_code": pick(["75056", "92012", "93066", "78646"], 0.05),
+            "lon": rng.uniform(*lon, n),
+            "lat": rng.uniform(*lat, n),
+            "floor_area_m2": num(40, 1500),
+            "ground_floor_access": pick([True, False]),
+            "condition": pick(["good", "light_works", "heavy_works", "ruin"]),
+            "works_estimate_eur": num(0, 200_000, 0.4),
+            "tenure": pick(["sale", "lease", "long_lease", "free_provision"]),
+            "price_eur": num(20_000, 900_000),
+            "rent_eur_m2_year": num(20, 250),
+            "available_from": pd.to_datetime("2026-01-01")
+            + pd.to_timedelta(rng.integers(0, 700, n), unit="D"),
+            "connectivity": pick(["none", "mobile_only", "adsl", "vdsl", "ftth"]),
+            "distance_to_station_m": num(0, 9000),
+            "parking_spaces": num(0, 25),
+            "pmr_accessible": pick([True, False]),
+            "status": pick(["available", "reserved", "allocated", "withdrawn"], 0.0),
+            "in_metropole": pick([True, False]),
+            "in_qpv": pick([True, False]),
+            "acv": pick([True, False]),
+            "pvd": pick([True, False]),
+            "rural": pick([True, False]),
+            "nearest_tiers_lieu_m": num(0, 20_000),
+            "population_20km": num(0, 120_000),
+        }
+    )
+
+
+@pytest.fixture(scope="module")
+def frame() -> pd.DataFrame:
+    return random_premises(400, seed=3)
+
+
+@pytest.fixture(scope="module")
+def snap(frame):
+    return build_snapshot(frame)
+
+
+def test_snapshot_parses_columns_and_sorts_by_zone_then_cell(snap, frame):
+    assert snap.n == len(frame)
+    assert snap.F.dtype == np.float32 and snap.B.dtype == np.int8
+    assert snap.zone_slices == {"FXX": (0, 400)}
+    ids = snap.premise_ids
+    row = int(snap.rows_of(["L0007"])[0])
+    assert ids[row] == "L0007"
+    src = frame.set_index("premise_id").loc["L0007"]
+    assert snap.F[K.F_AREA, row] == pytest.approx(src["floor_area_m2"], rel=1e-6, nan_ok=True)
+    x, y = to_projected(src["lon"], src["lat"], "FXX")
+    assert snap.xy[row, 0] == pytest.approx(x[0]) and snap.xy[row, 1] == pytest.approx(y[0])
+    # rows of each grid cell are contiguous and in id order inside a cell
+    cells = np.searchsorted(snap.cell_start, np.arange(snap.n), side="right") - 1
+    assert np.all(np.diff(cells) >= 0)
+
+
+def test_unknown_codes_duplicates_and_missing_ids_are_refused(frame):
+    bad = frame.head(3).copy()
+    bad.loc[1, "connectivity"] = "fibre optique"
+    with pytest.raises(ValidationError, match="connectivity.*fibre optique"):
+        build_snapshot(bad)
+    dup = frame.head(3).copy()
+    dup.loc[2, "premise_id"] = "L0000"
+    with pytest.raises(ValidationError, match="double"):
+        build_snapshot(dup)
+    with pytest.raises(ValidationError, match="premise_id"):
+        build_snapshot(frame.drop(columns=["premise_id"]))
+    with pytest.raises(ValidationError, match="zone inconnue"):
+        build_snapshot(frame.head(2).assign(zone="XXX"))
+
+
+def test_missing_territory_columns_are_unknown_everywhere(frame):
+    territory = ["in_metropole", "in_qpv", "acv", "pvd", "rural"]
+    snap = build_snapshot(frame.drop(columns=territory + ["population_20km"]))
+    for j in (K.B_QPV, K.B_ACV, K.B_PVD, K.B_RURAL, K.B_METRO):
+        assert (snap.B[j] == -1).all()
+    assert np.isnan(snap.F[K.F_POP]).all()
+
+
+def test_given_projected_coordinates_and_zones_are_used(frame):
+    x, y = to_projected(frame["lon"].to_numpy(), frame["lat"].to_numpy(), "FXX")
+    given = frame.assign(zone="FXX", x_m=x + 1.0, y_m=y)
+    snap = build_snapshot(given)
+    row = int(snap.rows_of(["L0000"])[0])
+    assert snap.xy[row, 0] == pytest.approx(x[0] + 1.0)
+
+
+def test_unplaced_premises_stay_out_of_radius_searches_but_in_national_ones(frame):
+    df = frame.head(20).copy()
+    df.loc[0, ["lon", "lat"]] = np.nan
+    snap = build_snapshot(df)
+    row = int(snap.rows_of(["L0000"])[0])
+    assert np.isnan(snap.xy[row]).all()
+    assert snap.zone_of_row(row) is None
+
+
+def test_kdtree_within_is_conservative_against_geodesic_distance(snap, frame):
+    lon0, lat0, radius_m = 2.35, 48.85, 25_000.0
+    x0, y0 = to_projected(lon0, lat0, "FXX")
+    rows = snap.within("FXX", float(x0[0]), float(y0[0]), radius_m)
+    ids = set(snap.ids_of(rows))
+    lon, lat = frame["lon"].to_numpy(), frame["lat"].to_numpy()
+    d = geodesic_distance_m(np.full_like(lon, lon0), np.full_like(lat, lat0), lon, lat)
+    truly_inside = set(frame["premise_id"][d <= radius_m])
+    assert truly_inside <= ids
+
+
+def test_kernel_distance_is_exact_within_1e_5(snap, frame):
+    needs = ProjectNeeds(target_lon=2.35, target_lat=48.85)
+    P, W, ap, ac = query_arrays(snap, [needs])
+    rows = np.arange(snap.n)
+    _, _, dist = K.score_pairs(rows, np.zeros(snap.n, np.int64), *snap.kernel_arrays()[:4], P, W,
+                               snap.poly, snap.poly_origin, ap, ac)  # fmt: skip
+    src = frame.set_index("premise_id").loc[snap.premise_ids]
+    lon, lat = src["lon"].to_numpy(), src["lat"].to_numpy()
+    g = geodesic_distance_m(np.full_like(lon, 2.35), np.full_like(lat, 48.85), lon, lat)
+    assert np.max(np.abs(dist / g - 1)) < 1e-5
+
+
+@pytest.mark.parametrize(
+    "needs",
+    [
+        ProjectNeeds(target_lon=2.35, target_lat=48.85, radius_km=40, surface_min_m2=100,
+                     surface_target_m2=400, surface_max_m2=1200, budget_purchase_eur=400_000,
+                     max_rent_eur_year=60_000, fibre_required=True, decay="linear"),
+        ProjectNeeds(project_type="food", target_insee_codes="92|93066", qpv_target=True,
+                     tenures="lease|free_provision", needed_by="2026-06-01", pmr_required=True),
+        ProjectNeeds(project_type="fablab", target_lon=2.5, target_lat=48.9, decay="gaussian",
+                     decay_scale_km=12, surface_target_m2=200, max_station_distance_m=3000,
+                     ground_floor_required=True, budget_purchase_eur=0),
+        ProjectNeeds(),
+    ],
+)  # fmt: skip
+def test_compiled_totals_equal_the_numpy_reference(snap, needs):
+    P, W, ap, ac = query_arrays(snap, [needs])
+    rows = np.arange(snap.n)
+    totals, fails, _ = K.score_pairs(rows, np.zeros(snap.n, np.int64), *snap.kernel_arrays()[:4],
+                                     P, W, snap.poly, snap.poly_origin, ap, ac)  # fmt: skip
+    txy = None
+    if needs.has_point:
+        from matcher.ranking import _target_xy
+
+        txy = _target_xy(needs)
+    scores, known, ref_fails, _ = criterion_detail(snap, needs, rows, txy)
+    ref_total, _, _ = composite(scores, known, effective_weights(needs))
+    np.testing.assert_allclose(totals, ref_total, rtol=0, atol=1e-9)
+    np.testing.assert_array_equal(fails, ref_fails)
+
+
+def test_block_kernel_equals_row_kernel(snap):
+    needs = ProjectNeeds(target_lon=2.35, target_lat=48.85, radius_km=30, surface_target_m2=300,
+                         max_rent_eur_year=30_000, budget_purchase_eur=300_000)  # fmt: skip
+    P, W, ap, ac = query_arrays(snap, [needs])
+    rows, totals = K.topk_ranges(np.array([0]), np.array([snap.n]), snap.n, True,
+                                 *snap.kernel_arrays(), P, W, snap.poly, snap.poly_origin, ap, ac)  # fmt: skip
+    ref, fails, _ = K.score_pairs(rows, np.zeros(len(rows), np.int64), *snap.kernel_arrays()[:4],
+                                  P, W, snap.poly, snap.poly_origin, ap, ac)  # fmt: skip
+    ref = np.where(fails != 0, ref - 1000.0, ref)
+    np.testing.assert_array_equal(totals, ref)
+
+
+def test_nbytes_counts_columns_and_trees(snap):
+    assert snap.nbytes > snap.xy.nbytes + snap.F.nbytes + snap.B.nbytes
+    assert snap.nbytes / snap.n < 200
