@@ -169,7 +169,10 @@ def _import(args: argparse.Namespace) -> int:
         _flag_duplicates(result)
     report_path = (
         args.report
-        or settings.data_dir() / "imports" / f"rapport_{args.source}_{args.file.stem}.csv"
+        or settings.data_dir()
+        / "reports"
+        / "imports"
+        / f"rapport_{args.source}_{args.file.stem}.csv"
     )
     summary_db = None
     import_records = _services_import()

@@ -297,9 +297,7 @@ def resolve_mapping(
 
 def mapping_dir() -> Path:
     """Return the folder where explicit mappings are saved, one JSON file per source."""
-    path = settings.data_dir() / "mappings"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+    return settings.data_dir() / "mappings"
 
 
 def _safe_source(source: str) -> str:
@@ -338,6 +336,7 @@ def load_mapping_file(path: str | Path) -> dict[str, str]:
 def save_mapping(source: str, mapping: dict[str, str]) -> Path:
     """Save the explicit mapping of a source; return the file written."""
     path = mapping_dir() / f"{_safe_source(source)}.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(
         json.dumps({"source": source, "columns": mapping}, ensure_ascii=False, indent=2),
         encoding="utf-8",
