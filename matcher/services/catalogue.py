@@ -19,7 +19,7 @@ from collections.abc import Iterable
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from matcher.domain import PREMISE_COLUMNS, PROJECT_COLUMNS
@@ -168,9 +168,20 @@ class SnapshotCache:
             if self.frame is None or self.version is None:
                 self.frame = premises_frame(s, statuses=self.statuses)
             elif current != self.version:
-                self.frame = self._patch(s, self.frame, self.version)
+                patched = self._patch(s, self.frame, self.version)
+                # Safety net (e.g. a restored backup removed rows): the patched frame must
+                # hold exactly the rows the database holds, or it is rebuilt.
+                if current < self.version or len(patched) != self._count(s):
+                    patched = premises_frame(s, statuses=self.statuses)
+                self.frame = patched
             self.version = current
             return current, self.frame
+
+    def _count(self, session: Session) -> int:
+        query = select(func.count()).select_from(Premise)
+        if self.statuses is not None:
+            query = query.where(Premise.status.in_(list(self.statuses)))
+        return int(session.scalar(query))
 
     def _patch(self, session: Session, frame: pd.DataFrame, since: int) -> pd.DataFrame:
         changed = premises_frame(session, since_version=since)

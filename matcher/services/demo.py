@@ -94,7 +94,8 @@ def seed_demo(
     organisation owning most premises of ``premises_df`` (its ``owner_org``),
     the demo holder the one holding most projects; a third of the projects
     (or those whose ``applied_to_fund`` column is true) apply to the fund and
-    the first three of them enter the pipeline.
+    the first three of them enter the pipeline. The demo holder's first
+    project stays unapplied, its second (if any) has applied.
     """
     if not (demo_enabled() if enabled is None else enabled):
         raise PermissionDenied(
@@ -154,7 +155,18 @@ def seed_demo(
                 flags = projects_df["applied_to_fund"].fillna(False).astype(bool).tolist()
                 applied = [i for i, flag in zip(ids, flags, strict=False) if flag]
             else:
-                applied = ids[::3]
+                # A third of the projects applied; the demo holder keeps its first project
+                # unapplied (to show the "Candidater" step) and has applied with its second.
+                mine = list(
+                    s.scalars(
+                        select(Project.id)
+                        .where(Project.organisation_id == actors["holder"].organisation_id)
+                        .order_by(Project.id)
+                    )
+                )
+                applied_set = set(ids[1::3]) | set(mine[1:2])
+                applied_set -= set(mine[:1])
+                applied = sorted(applied_set)
             if applied:
                 s.execute(
                     update(Project)

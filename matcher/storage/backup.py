@@ -131,6 +131,7 @@ def restore_sqlite(
     revision = check_sqlite_file(src)
     target = _database_file(url)
     target.parent.mkdir(parents=True, exist_ok=True)
+    previous_version = _catalogue_version(target)
     if keep_copy and target.is_file():
         stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
         backup_sqlite(target.with_name(f"{target.stem}.before-restore-{stamp}.sqlite"), url)
@@ -147,4 +148,38 @@ def restore_sqlite(
         source.close()
     init_db(url)
     dispose_engines()
+    _mark_catalogue_restored(target, previous_version)
     return BackupInfo(target, target.stat().st_size, revision)
+
+
+def _catalogue_version(path: Path) -> int:
+    if not path.is_file():
+        return 0
+    connection = _connect(path)
+    try:
+        row = connection.execute("SELECT version FROM catalogue_state WHERE id = 1").fetchone()
+    except sqlite3.DatabaseError:
+        return 0
+    finally:
+        connection.close()
+    return int(row[0]) if row else 0
+
+
+def _mark_catalogue_restored(path: Path, previous_version: int) -> None:
+    """Move the catalogue version past any value seen before the restore, on every row.
+
+    A running application's engine snapshot then sees a new version and
+    re-reads every premise, instead of trusting a version number that the
+    restored (older) database may reuse for different contents.
+    """
+    connection = _connect(path)
+    try:
+        with connection:
+            restored = _catalogue_version(path)
+            new_version = max(previous_version, restored) + 1
+            connection.execute(
+                "UPDATE catalogue_state SET version = ? WHERE id = 1", (new_version,)
+            )
+            connection.execute("UPDATE premises SET catalogue_seq = ?", (new_version,))
+    finally:
+        connection.close()

@@ -57,7 +57,9 @@ def test_seed_demo_creates_one_working_account_per_role(empty_db, monkeypatch):
     # The demo owner manages the organisation holding most premises.
     mine = premises.list_premises(actors["owner"], {"mine": True})
     assert {p["name"] for p in mine} == {"Poste", "École"} and mine[0]["view"] == "full"
-    assert len(projects.list_projects(actors["holder"], {"mine": True})) == 4
+    own = projects.list_projects(actors["holder"], {"mine": True})
+    assert len(own) == 4
+    assert [p["applied_to_fund"] for p in own[:2]] == [False, True]  # both demo steps shown
     assert len(deals.list_deals(actors["fund"])) == 2
     again = seed_demo(empty_db, PREMISES, PROJECTS)
     assert again.already_seeded

@@ -108,3 +108,21 @@ def test_restore_refuses_damaged_or_foreign_files(sqlite_world, tmp_path):
 def test_backup_refuses_postgresql_urls():
     with pytest.raises(MatcherError, match="pg_dump"):
         backup_sqlite("/tmp/x.sqlite", "postgresql+psycopg://u@127.0.0.1:1/db")
+
+
+def test_engine_snapshot_is_fresh_after_a_restore(sqlite_world, tmp_path):
+    import pandas as pd
+
+    from matcher.services import catalogue
+
+    owner = sqlite_world["owner"]
+    cache = catalogue.SnapshotCache()
+    premises.create_premise(owner, {"kind": "shop", "name": "Avant"})
+    info = backup_sqlite(tmp_path / "snap.sqlite", sqlite_world["url"])
+    later = premises.create_premise(owner, {"kind": "shop", "name": "Après"})
+    _v, frame = cache.get()
+    assert later["id"] in set(frame["premise_id"])
+    restore_sqlite(info.path, sqlite_world["url"])
+    _v, frame = cache.get()
+    assert later["id"] not in set(frame["premise_id"])
+    pd.testing.assert_frame_equal(frame, catalogue.premises_frame())
