@@ -1,0 +1,1 @@
+"""Persistence: engine and sessions (db), ORM models, Alembic migrations, backup, CLI."""
