@@ -74,6 +74,9 @@ def test_ardennes(result) -> None:
     assert r["insee_code"] == "08022" and r["land_area_m2"] == 1002
     assert r["status"] == "withdrawn" and r["pollution"] == "none"
     assert r["owner_org"] is None  # _X_ natural person
+    gap = [w for w in result.report.warnings if w.column == "unite_fonciere_surface"]
+    assert len(gap) == 1 and gap[0].line == 13
+    assert "Surface déclarée 60 096 m² mais le contour mesure 83 562 m²" in gap[0].reason
     sncf = _row(result, "source_id", "08008_01")
     assert sncf["owner_org"] == "COMMUNAUTE COMMUNE CRETES PREARDENNAISES|SOCIETE NATIONALE SNCF"
 

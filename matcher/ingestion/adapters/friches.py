@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from matcher.ingestion.adapters.base import Adapter, pick, raw_data_dir, require_columns
-from matcher.ingestion.parsing import map_vocabulary, normalize_text
+from matcher.ingestion.parsing import map_vocabulary, normalize_text, parse_numbers
 from matcher.ingestion.readers import RawTable, read_table
 from matcher.ingestion.report import ValidationReport
 
@@ -35,6 +35,8 @@ SITE_TYPE_KINDS: dict[str, tuple[str, ...]] = {
 }
 
 _NA = ("NA", "inconnu", "sans objet")
+#: Declared land surface vs the parcel outline's geodesic area: above this relative gap, warn.
+SURFACE_TOLERANCE = 0.25
 
 
 def _kinds(site_type: pd.Series) -> pd.Series:
@@ -103,6 +105,15 @@ def cartofriches_sites_transform(table: RawTable, report: ValidationReport):
     return frame, {**cols, "insee_code": "site_id"}
 
 
+def _fr(value: float) -> str:
+    """Return a whole number with French thousands spacing.
+
+    >>> _fr(83562.4)
+    '83 562'
+    """
+    return f"{value:,.0f}".replace(",", " ")
+
+
 def _ardennes_polygons(table: RawTable, report: ValidationReport) -> list | None:
     """Return the parcel polygon of each row from the sibling ``friches.geojson`` (by site_id)."""
     path = table.path.with_name("friches.geojson")
@@ -137,15 +148,31 @@ def ardennes_transform(table: RawTable, report: ValidationReport):
     frame["owner_org"] = _owner_org(table.frame["proprio_nom"], table.frame["proprio_personne"])
     polygons = _ardennes_polygons(table, report)
     if polygons is not None:
+        from pyproj import Geod
         from shapely.validation import explain_validity
 
+        geod = Geod(ellps="WGS84")
+        declared, _, _ = parse_numbers(frame["land_area_m2"])
         for i, g in enumerate(polygons):
-            if g is not None and not g.is_valid:
+            if g is None:
+                continue
+            if not g.is_valid:
                 report.error(
                     int(table.lines[i]),
                     "friches.geojson",
                     table.frame["site_id"].iloc[i],
                     f"Polygone de l'unité foncière invalide ({explain_validity(g)}).",
+                )
+                continue
+            area_m2 = abs(geod.geometry_area_perimeter(g)[0])
+            d = declared.iloc[i]
+            if np.isfinite(d) and d > 0 and abs(area_m2 - d) > SURFACE_TOLERANCE * d:
+                report.warning(
+                    int(table.lines[i]),
+                    cols["land_area_m2"],
+                    f"{d:.0f}",
+                    f"Surface déclarée {_fr(d)} m² mais le contour mesure {_fr(area_m2)} m² : "
+                    "surface déclarée conservée, à vérifier.",
                 )
     return frame, {**cols, "kind": "site_type", "owner_org": "proprio_nom"}
 
