@@ -498,7 +498,8 @@ def login_with_oidc(email: str, subject: str, *, email_verified: bool = True) ->
         raise AuthenticationError("Identité OpenID Connect sans adresse e-mail valide.") from None
     with transaction(None) as s:
         user = s.scalar(select(User).where(User.email == email))
-        if user is None or not user.is_active:
+        org = s.get(Organisation, user.organisation_id) if user is not None else None
+        if user is None or not user.is_active or not org.is_active:
             raise AuthenticationError(
                 f"Aucun compte actif pour « {email} » : demandez une invitation à un administrateur."
             )
