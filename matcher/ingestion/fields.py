@@ -32,6 +32,8 @@ class Candidates:
     mapping: dict[str, str]
     report: ValidationReport
     geometries: list | None = None
+    #: ids already seen in this file (shared by the chunks of one file) -> first line.
+    seen_ids: dict[str, int] = field(default_factory=dict)
     bad: np.ndarray = field(init=False)
 
     def __post_init__(self) -> None:
@@ -190,7 +192,7 @@ def source_ids(c: Candidates, keys: list[str]) -> pd.Series:
     """Return source ids: the ``source_id`` column, else a hash of the identifying fields.
 
     Duplicated ids inside one file are errors (re-import would overwrite one
-    row with another).
+    row with another), also across the chunks of a large file.
     """
     ids = c.text("source_id")
     if (ids == "").all():
@@ -205,13 +207,15 @@ def source_ids(c: Candidates, keys: list[str]) -> pd.Series:
                 "",
                 "Identifiant manquant (nécessaire pour mettre à jour au ré-import).",
             )
-    dup = ids.duplicated(keep="first") & (ids != "")
-    first_line = pd.Series(c.lines, index=ids.index).groupby(ids).transform("first")
-    for i in np.flatnonzero(dup.to_numpy()):
-        c.reject(
-            i,
-            "source_id",
-            ids.iloc[i],
-            f"Identifiant en double dans le fichier (déjà vu ligne {int(first_line.iloc[i])}).",
-        )
+    for i, (sid, line) in enumerate(zip(ids.to_numpy(dtype=object), c.lines, strict=True)):
+        if not sid:
+            continue
+        first = c.seen_ids.setdefault(sid, int(line))
+        if first != line:
+            c.reject(
+                i,
+                "source_id",
+                sid,
+                f"Identifiant en double dans le fichier (déjà vu ligne {first}).",
+            )
     return ids

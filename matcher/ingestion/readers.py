@@ -380,6 +380,33 @@ def _read_gpkg(path: Path) -> RawTable:
     return RawTable(frame, lines, path, "gpkg", None, None, 0, [], geoms)
 
 
+def iter_tables(
+    path: str | Path,
+    *,
+    max_bytes: int | None = None,
+    progress: ProgressCallback | None = None,
+    chunk_rows: int | None = None,
+) -> Iterator[RawTable]:
+    """Yield the file as one or more :class:`RawTable` (CSV in chunks of ``chunk_rows`` rows).
+
+    Same checks and errors as :func:`read_table`; the size is checked before
+    anything is read.
+    """
+    path = Path(path)
+    _size_check(path, max_bytes)
+    with path.open("rb") as fh:
+        head = fh.read(4096)
+    if detect_format(head, path) != "csv":
+        yield read_table(path, max_bytes=max_bytes, progress=progress)
+        return
+    rows = chunk_rows or CHUNK_ROWS
+    for chunk in iter_csv_chunks(path, chunk_rows=rows, progress=progress, max_bytes=max_bytes):
+        chunk.frame = _drop_blank_unnamed(chunk.frame, chunk.issues)
+        if chunk.frame.shape[1] == 0:
+            raise ImportFileError(f"« {path.name} » ne contient aucune colonne.", path=str(path))
+        yield chunk
+
+
 def read_table(
     path: str | Path,
     mapping: dict[str, str] | None = None,

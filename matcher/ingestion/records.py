@@ -38,7 +38,7 @@ from matcher.ingestion.fields import (
 )
 from matcher.ingestion.locate import TerritoryLike, get_territory, place_rows
 from matcher.ingestion.mapping import resolve_mapping, saved_mapping
-from matcher.ingestion.readers import ProgressCallback, RawTable, read_table
+from matcher.ingestion.readers import ProgressCallback, RawTable, iter_tables
 from matcher.ingestion.report import ValidationReport
 
 #: Columns of a tiers-lieu record (existing places, used for white zones).
@@ -103,7 +103,7 @@ def candidates_from_table(
 ) -> Candidates | None:
     """Return the rows renamed to target fields, or None after reporting a missing column."""
     report.extend(table.issues)
-    report.rows_read = len(table)
+    report.rows_read += len(table)
     report.line_label = table.line_label
     explicit = mapping if mapping is not None else saved_mapping(source)
     resolved = resolve_mapping(list(table.frame.columns), kind, explicit)
@@ -208,14 +208,38 @@ def validate_premises(c: Candidates, source: str, territory: TerritoryLike | Non
     return out.loc[c.keep(), [*PREMISE_COLUMNS, "line"]].reset_index(drop=True)
 
 
-def _table_or_report(
-    path: Path, report: ValidationReport, max_bytes: int | None, progress=None
-) -> RawTable | None:
+def _read_generic(
+    path: Path,
+    kind: str,
+    columns: tuple[str, ...],
+    required: tuple[tuple[str, ...], ...],
+    validate,
+    *,
+    source: str | None,
+    mapping: dict[str, str] | None,
+    territory: TerritoryLike | None,
+    mode: str,
+    max_bytes: int | None,
+    progress: ProgressCallback | None,
+) -> ImportResult:
+    """Return the result of reading a user file chunk by chunk (CSV) with one shared report."""
+    report = new_report(path, source, mode)
+    parts: list[pd.DataFrame] = []
+    seen: dict[str, int] = {}
     try:
-        return read_table(path, max_bytes=max_bytes, progress=progress)
+        t = None
+        for table in iter_tables(path, max_bytes=max_bytes, progress=progress):
+            c = candidates_from_table(table, kind, report, mapping, source, required)
+            if c is None:
+                break
+            c.seen_ids = seen
+            t = t or get_territory(territory)
+            parts.append(validate(c, report.source, t))
     except ImportFileError as exc:
         report.error(0, "(fichier)", path.name, str(exc))
-        return None
+    if report.file_errors or not parts:
+        return empty_result(kind, columns, report)
+    return ImportResult(kind, pd.concat(parts, ignore_index=True), report)
 
 
 def _adapter_for(source: str | None, kind: str, mapping: dict[str, str] | None):
@@ -250,15 +274,19 @@ def read_premises(
     adapter = _adapter_for(source, "premises", mapping)
     if adapter is not None:
         return adapter.read(path, territory=territory, mode=mode, max_bytes=max_bytes)
-    report = new_report(path, source, mode)
-    table = _table_or_report(path, report, max_bytes, progress)
-    if table is None:
-        return empty_result("premises", PREMISE_COLUMNS, report)
-    c = candidates_from_table(table, "premises", report, mapping, source, (_LOCATION_FIELDS,))
-    if c is None:
-        return empty_result("premises", PREMISE_COLUMNS, report)
-    records = validate_premises(c, report.source, get_territory(territory))
-    return ImportResult("premises", records, report)
+    return _read_generic(
+        path,
+        "premises",
+        PREMISE_COLUMNS,
+        (_LOCATION_FIELDS,),
+        validate_premises,
+        source=source,
+        mapping=mapping,
+        territory=territory,
+        mode=mode,
+        max_bytes=max_bytes,
+        progress=progress,
+    )
 
 
 def read_projects(
@@ -274,17 +302,20 @@ def read_projects(
     """Return the valid projects of a file (``PROJECT_COLUMNS`` + ``source_id``, ``line``)."""
     from matcher.ingestion.projects import PROJECT_RECORD_COLUMNS, validate_projects
 
-    path = Path(path)
-    report = new_report(path, source, mode)
-    table = _table_or_report(path, report, max_bytes, progress)
-    if table is None:
-        return empty_result("projects", PROJECT_RECORD_COLUMNS, report)
     required = (("name",), ("target_lon", "insee_code", "commune_name", "postcode"))
-    c = candidates_from_table(table, "projects", report, mapping, source, required)
-    if c is None:
-        return empty_result("projects", PROJECT_RECORD_COLUMNS, report)
-    records = validate_projects(c, report.source, get_territory(territory))
-    return ImportResult("projects", records, report)
+    return _read_generic(
+        Path(path),
+        "projects",
+        PROJECT_RECORD_COLUMNS,
+        required,
+        validate_projects,
+        source=source,
+        mapping=mapping,
+        territory=territory,
+        mode=mode,
+        max_bytes=max_bytes,
+        progress=progress,
+    )
 
 
 def validate_tiers_lieux(
@@ -338,13 +369,16 @@ def read_tiers_lieux(
     adapter = _adapter_for(source, "tiers_lieux", mapping)
     if adapter is not None:
         return adapter.read(path, territory=territory, mode=mode, max_bytes=max_bytes)
-    report = new_report(path, source, mode)
-    table = _table_or_report(path, report, max_bytes, progress)
-    if table is None:
-        return empty_result("tiers_lieux", TIERS_LIEUX_COLUMNS, report)
-    required = (("name",), _LOCATION_FIELDS)
-    c = candidates_from_table(table, "tiers_lieux", report, mapping, source, required)
-    if c is None:
-        return empty_result("tiers_lieux", TIERS_LIEUX_COLUMNS, report)
-    records = validate_tiers_lieux(c, report.source, get_territory(territory))
-    return ImportResult("tiers_lieux", records, report)
+    return _read_generic(
+        path,
+        "tiers_lieux",
+        TIERS_LIEUX_COLUMNS,
+        (("name",), _LOCATION_FIELDS),
+        validate_tiers_lieux,
+        source=source,
+        mapping=mapping,
+        territory=territory,
+        mode=mode,
+        max_bytes=max_bytes,
+        progress=progress,
+    )

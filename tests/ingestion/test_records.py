@@ -248,3 +248,26 @@ def test_reimport_same_file_gives_same_ids(make_file, territory) -> None:
     b = read_premises(path, source="t", territory=territory).records["source_id"]
     assert a.tolist() == b.tolist() and a.is_unique
     assert isinstance(a, pd.Series)
+
+
+def test_large_files_validated_chunk_by_chunk(make_file, territory, monkeypatch) -> None:
+    """Chunks share one report: line numbers, counts and duplicate ids span the whole file."""
+    from matcher.ingestion import readers
+
+    monkeypatch.setattr(readers, "CHUNK_ROWS", 2)
+    body = (
+        "C1;Un;bureaux;35238;;;;;10;;\n"
+        'C2;"Deux\nlignes";bureaux;35238;;;;;20;;\n'
+        "C3;Trois;bureaux;35238;;;;;-30;;\n"
+        "C1;Doublon;bureaux;35238;;;;;40;;\n"
+        "C5;Cinq;bureaux;35238;;;;;50;;\n"
+    )
+    result = read_premises(
+        make_file("c.csv", HEADER + body), source="t", territory=territory, mode="valid_only"
+    )
+    assert result.rows_read == 5 and result.rows_rejected == 2
+    assert result.records["source_id"].tolist() == ["C1", "C2", "C5"]
+    assert result.records["line"].tolist() == [2, 3, 7]
+    errors = {(i.line, i.reason) for i in result.report.errors}
+    assert (5, "Surface négative : impossible.") in errors
+    assert (6, "Identifiant en double dans le fichier (déjà vu ligne 2).") in errors
