@@ -13,8 +13,15 @@ attribute matrices; ``COMMUNE`` and ``RANK`` int32. A query is a row of ``P``
 
 from __future__ import annotations
 
+import os
+
 import numba as nb
 import numpy as np
+
+# The workqueue layer launches parallel regions cheaply and does not spin, which
+# matters on shared machines; an explicit NUMBA_THREADING_LAYER still wins.
+if "NUMBA_THREADING_LAYER" not in os.environ:
+    nb.config.THREADING_LAYER = "workqueue"
 
 # F rows (float32, NaN = unknown)
 F_INV_K, F_AREA, F_PRICE, F_WORKS, F_RENT, F_STATION, F_PARKING, F_TL, F_POP, F_AVAIL = range(10)
@@ -644,6 +651,35 @@ def topk_ranges(starts, ends, k, include_failed, XY, F, B, COMMUNE, RANK, P, W, 
     hi = np.empty((nr, k), dtype=np.int64)
     sizes = np.zeros(nr, dtype=np.int64)
     for g in nb.prange(nr):
+        sizes[g] = _scan(
+            starts[g], ends[g], 0, k, include_failed, hs[g], hr[g], hi[g], 0,
+            XY, F, B, COMMUNE, RANK, P, W, C, Z, ap, ac,
+        )  # fmt: skip
+    ms = np.empty(k)
+    mr = np.empty(k, dtype=np.int64)
+    mi = np.empty(k, dtype=np.int64)
+    size = 0
+    for g in range(nr):
+        for j in range(sizes[g]):
+            size = _heap_push(ms, mr, mi, size, k, hs[g, j], hr[g, j], hi[g, j])
+    order = _sorted_heap(ms, mr, mi, size)
+    return mi[order], ms[order]
+
+
+@nb.njit(**_JIT)
+def topk_ranges_serial(
+    starts, ends, k, include_failed, XY, F, B, COMMUNE, RANK, P, W, C, Z, ap, ac
+):
+    """Return :func:`topk_ranges` computed on one thread (small searches).
+
+    Failed rows (when included) have ``totals < 0`` (offset by -1000).
+    """
+    nr = starts.shape[0]
+    hs = np.empty((nr, k))
+    hr = np.empty((nr, k), dtype=np.int64)
+    hi = np.empty((nr, k), dtype=np.int64)
+    sizes = np.zeros(nr, dtype=np.int64)
+    for g in range(nr):
         sizes[g] = _scan(
             starts[g], ends[g], 0, k, include_failed, hs[g], hr[g], hi[g], 0,
             XY, F, B, COMMUNE, RANK, P, W, C, Z, ap, ac,

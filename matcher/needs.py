@@ -18,7 +18,7 @@ import datetime as dt
 import math
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 import numpy as np
@@ -27,7 +27,7 @@ import pandas as pd
 from matcher.criteria import Decay
 from matcher.domain import PROJECT_TYPES, TENURES
 from matcher.errors import InvalidCodeError, ValidationError
-from matcher.geo import zone_for_departement, zone_for_lonlat
+from matcher.geo import ZONES, zone_for_departement
 
 __all__ = ["ProjectNeeds", "DEFAULT_HALF_DISTANCE_KM"]
 
@@ -38,6 +38,15 @@ _INSEE_RE = re.compile(r"^(\d{5}|2[AB]\d{3})$")
 _DEP_RE = re.compile(r"^(\d{2}|2[AB]|97[1-6])$")
 _TRUE = {"1", "true", "vrai", "oui", "yes", "o", "y", "x"}
 _FALSE = {"0", "false", "faux", "non", "no", "n", ""}
+
+
+def _zone_of_point(lon: float, lat: float) -> str:
+    """Return the zone containing a point, ``""`` if none (scalar twin of geo.zone_for_lonlat)."""
+    for zone in ZONES.values():
+        w, s, e, n = zone.bounds
+        if w <= lon <= e and s <= lat <= n:
+            return zone.code
+    return ""
 
 
 def _missing(v: Any) -> bool:
@@ -136,6 +145,7 @@ class ProjectNeeds:
     decay: str | None = None
     #: Decay distance in km (linear: zero point; others: half distance).
     decay_scale_km: float | None = None
+    _zone: str | None = field(default=None, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         set_ = object.__setattr__
@@ -173,6 +183,7 @@ class ProjectNeeds:
         self._check_surface()
         if self.decay is not None:
             Decay(self.decay, 1.0)  # validates the kind
+        set_(self, "_zone", self._compute_zone())
 
     def _check_types(self) -> None:
         ptype = "hybrid" if _missing(self.project_type) else str(self.project_type).strip()
@@ -214,7 +225,7 @@ class ProjectNeeds:
                     field="target_lon",
                     value=(lon, lat),
                 ) from None
-            if not str(zone_for_lonlat(lon_f, lat_f)[0]):
+            if not _zone_of_point(lon_f, lat_f):
                 raise ValidationError(
                     f"Le centre visé (longitude {lon_f}, latitude {lat_f}) n'est dans aucun "
                     "territoire français couvert.",
@@ -238,7 +249,7 @@ class ProjectNeeds:
         object.__setattr__(self, "target_insee_codes", codes)
         zones = {self._zone_of_code(c) for c in codes}
         if self.has_point:
-            zones.add(str(zone_for_lonlat(self.target_lon, self.target_lat)[0]))
+            zones.add(_zone_of_point(self.target_lon, self.target_lat))
         if len(zones) > 1:
             raise ValidationError(
                 f"La zone visée mêle plusieurs territoires ({', '.join(sorted(zones))}) : "
@@ -292,8 +303,11 @@ class ProjectNeeds:
         >>> ProjectNeeds(target_insee_codes="35238|35047").zone
         'FXX'
         """
+        return self._zone
+
+    def _compute_zone(self) -> str | None:
         if self.has_point:
-            return str(zone_for_lonlat(self.target_lon, self.target_lat)[0])
+            return _zone_of_point(self.target_lon, self.target_lat)
         if self.target_insee_codes:
             return self._zone_of_code(self.target_insee_codes[0])
         return None
@@ -343,6 +357,6 @@ class ProjectNeeds:
         >>> n.project_type, n.surface_min_m2, n.fibre_required, n.tenures
         ('fablab', 120.0, True, ('lease', 'sale'))
         """
-        names = {f.name for f in fields(cls)}
+        names = {f.name for f in fields(cls) if f.init}
         kwargs = {k: v for k, v in dict(record).items() if k in names and not _missing(v)}
         return cls(**kwargs)

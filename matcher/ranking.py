@@ -18,6 +18,7 @@ never listed: they are not candidates).
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -54,28 +55,54 @@ __all__ = [
 ]
 
 _CHUNK_ROWS = 32_768
+_PARALLEL_ROWS = 50_000
+#: Batch: above this many distinct weightings, skip the shared precomputation.
+_MAX_STATIC_GROUPS = 32
 
 
 def _target_xy(needs: ProjectNeeds) -> tuple[float, float, float] | None:
     if not needs.has_point:
         return None
-    x, y = to_projected(needs.target_lon, needs.target_lat, needs.zone)
-    inv_k = 1.0 / float(scale_factor(x, y, needs.zone)[0])
+    return _projected_target(needs.target_lon, needs.target_lat, needs.zone)
+
+
+@functools.lru_cache(maxsize=65_536)
+def _projected_target(lon: float, lat: float, zone: str) -> tuple[float, float, float]:
+    """Return ``(x_m, y_m, 1/k)`` of a target point (cached: projects repeat)."""
+    x, y = to_projected(lon, lat, zone)
+    inv_k = 1.0 / float(scale_factor(x, y, zone)[0])
     return float(x[0]), float(y[0]), inv_k
 
 
 def query_arrays(
-    snapshot, projects: Sequence[ProjectNeeds], weights: object = None
+    snapshot,
+    projects: Sequence[ProjectNeeds],
+    weights: object = None,
+    radius_km: float | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Return kernel inputs ``(P, W, area_ptr, area_codes)`` for a list of projects."""
+    """Return kernel inputs ``(P, W, area_ptr, area_codes)`` for a list of projects.
+
+    ``radius_km`` (batch) caps every project's radius, as if each project had
+    been given ``radius_km=min(own, radius_km)``.
+    """
     nq = len(projects)
     P = np.full((nq, K.N_P), np.nan)
     W = np.zeros((nq, len(CRITERIA)))
     areas = []
+    cache: dict[tuple, np.ndarray] = {}
+    targets = _targets_xy(projects)
     for q, needs in enumerate(projects):
-        W[q] = effective_weights(needs, weights)
+        if radius_km is not None:
+            r = radius_km if needs.radius_km is None else min(radius_km, needs.radius_km)
+            if r != needs.radius_km:
+                needs = _with_radius(needs, r)
+        key = (needs.project_type, needs.has_point or bool(needs.target_insee_codes),
+               needs.has_surface, needs.has_budget)  # fmt: skip
+        if key not in cache:
+            cache[key] = effective_weights(needs, weights)
+        W[q] = cache[key]
         row = P[q]
-        txy = _target_xy(needs)
+        txy = targets[q]
         row[K.P_HAS_POINT] = 0.0 if txy is None else 1.0
         row[K.P_TX], row[K.P_TY], row[K.P_TINVK] = txy if txy else (np.nan, np.nan, np.nan)
         radius = needs.radius_m if needs.radius_m is not None else np.inf
@@ -110,6 +137,32 @@ def query_arrays(
     return P, W, ptr, codes
 
 
+def _targets_xy(projects: Sequence[ProjectNeeds]) -> list[tuple[float, float, float] | None]:
+    """Return every project's projected target, projecting each zone's points at once."""
+    out: list[tuple[float, float, float] | None] = [None] * len(projects)
+    by_zone: dict[str, list[int]] = {}
+    for q, p in enumerate(projects):
+        if p.has_point:
+            by_zone.setdefault(p.zone, []).append(q)
+    for zone, idx in by_zone.items():
+        lon = np.array([projects[q].target_lon for q in idx])
+        lat = np.array([projects[q].target_lat for q in idx])
+        x, y = to_projected(lon, lat, zone)
+        inv_k = 1.0 / scale_factor(x, y, zone)
+        for j, q in enumerate(idx):
+            out[q] = (float(x[j]), float(y[j]), float(inv_k[j]))
+    return out
+
+
+def _with_radius(needs: ProjectNeeds, radius_km: float) -> ProjectNeeds:
+    """Return a copy of (already valid) needs with another radius, without re-validating."""
+    copy = object.__new__(ProjectNeeds)
+    for f in dataclasses.fields(ProjectNeeds):
+        object.__setattr__(copy, f.name, getattr(needs, f.name))
+    object.__setattr__(copy, "radius_km", float(radius_km))
+    return copy
+
+
 def _kernel_args(snapshot) -> tuple:
     return (*snapshot.kernel_arrays(),)
 
@@ -128,22 +181,24 @@ def _search_ranges(snapshot, needs: ProjectNeeds, P: np.ndarray) -> tuple[np.nda
 def _detail_frame(snapshot, needs: ProjectNeeds, rows: np.ndarray, w: np.ndarray) -> pd.DataFrame:
     scores, known, fails, dist = criterion_detail(snapshot, needs, rows, _target_xy(needs))
     total, contrib, completeness = composite(scores, known, w)
-    out = pd.DataFrame(
-        {
-            "project_id": needs.project_id,
-            "premise_id": snapshot.ids_of(rows) if len(rows) else np.empty(0, dtype=object),
-            "score_0_100": total,
-            "completeness": completeness,
-            "eligible": fails == 0,
-            "failed": ["|".join(failure_codes(b)) for b in fails],
-            "distance_m": dist,
-        }
-    )
+    n = len(rows)
+    cols: dict[str, object] = {
+        "project_id": np.full(n, needs.project_id, dtype=object),
+        "premise_id": snapshot.ids_of(rows) if n else np.empty(0, dtype=object),
+        "rank": np.arange(1, n + 1),
+        "score_0_100": total,
+        "completeness": completeness,
+        "eligible": fails == 0,
+        "failed": ["|".join(failure_codes(b)) if b else "" for b in fails],
+        "distance_m": dist,
+    }
     for j, c in enumerate(CRITERIA):
-        out[f"score_{c}"] = scores[:, j]
-        out[f"contrib_{c}"] = contrib[:, j]
+        cols[f"score_{c}"] = scores[:, j]
+        cols[f"contrib_{c}"] = contrib[:, j]
     unknown = (known < 1) & (w > 0)
-    out["missing"] = ["|".join(np.asarray(CRITERIA)[u]) for u in unknown]
+    names = np.asarray(CRITERIA)
+    cols["missing"] = ["|".join(names[u]) for u in unknown]
+    out = pd.DataFrame(cols)
     out.attrs["weights"] = dict(zip(CRITERIA, w.tolist(), strict=True))
     out.attrs["engine_version"] = ENGINE_VERSION
     return out
@@ -169,15 +224,17 @@ def rank_premises(
     P, W, ap, ac = query_arrays(snapshot, [needs], weights)
     starts, ends = _search_ranges(snapshot, needs, P)
     if len(starts):
-        rows, _ = K.topk_ranges(
+        # below ~50,000 rows a parallel launch costs more than it saves
+        kernel = (
+            K.topk_ranges if int((ends - starts).sum()) > _PARALLEL_ROWS else K.topk_ranges_serial
+        )
+        rows, _ = kernel(
             starts, ends, int(k), bool(include_failed), *_kernel_args(snapshot),
             P, W, snapshot.poly, snapshot.poly_origin, ap, ac,
         )  # fmt: skip
     else:
         rows = np.empty(0, dtype=np.int64)
-    out = _detail_frame(snapshot, needs, rows, W[0])
-    out.insert(2, "rank", np.arange(1, len(out) + 1))
-    return out
+    return _detail_frame(snapshot, needs, rows, W[0])
 
 
 @dataclass(frozen=True)
@@ -276,7 +333,7 @@ def rank_projects(
         out = _detail_frame(snapshot, ProjectNeeds(), np.empty(0, np.int64), np.ones(11) / 11)
     else:
         out = pd.concat(frames, ignore_index=True)
-    out.insert(2, "rank", np.arange(1, len(out) + 1))
+    out["rank"] = np.arange(1, len(out) + 1)
     return out
 
 
@@ -300,7 +357,6 @@ def batch_match(
             field="radius_km",
             value=radius_km,
         )
-    effective = []
     for i, p in enumerate(projects):
         if not p.has_point:
             raise ValidationError(
@@ -309,19 +365,34 @@ def batch_match(
                 field="target_lon",
                 value=p.project_id,
             )
-        r = radius_km if p.radius_km is None else min(radius_km, p.radius_km)
-        effective.append(dataclasses.replace(p, radius_km=r))
     cols = ["project_id", "premise_id", "rank", "score_0_100", "distance_m"]
+    effective = list(projects)
     if not effective:
         return pd.DataFrame(columns=cols)
-    P, W, ap, ac = query_arrays(snapshot, effective, weights)
+    P, W, ap, ac = query_arrays(snapshot, effective, weights, radius_km=radius_km)
     present = np.array([_zone_present(snapshot, p.zone) for p in effective])
     P[~present, K.P_RADIUS_GRID] = -1.0  # nothing to scan outside the snapshot's zones
-    order = np.random.default_rng(0).permutation(len(effective))
-    rows, totals, counts = K.batch_topk(
-        order, int(k), *_kernel_args(snapshot), P, W, snapshot.poly, snapshot.poly_origin,
-        ap, ac, snapshot.grid, snapshot.cell_start,
-    )  # fmt: skip
+    order = _spatial_chunks(P)
+    keys = [(tuple(W[q]), p.qpv_target) for q, p in enumerate(effective)]
+    distinct = list(dict.fromkeys(keys))
+    if len(distinct) <= _MAX_STATIC_GROUPS:
+        from matcher import kernels_batch as KB
+
+        index = {key: g for g, key in enumerate(distinct)}
+        group = np.array([index[key] for key in keys], dtype=np.int64)
+        parts = [KB.static_parts(np.array(w), bool(qpv), snapshot.F, snapshot.B)
+                 for w, qpv in distinct]  # fmt: skip
+        static = np.vstack([a for a, _ in parts])
+        sfail = np.vstack([b for _, b in parts])
+        rows, totals, counts = KB.batch_topk_static(
+            order, int(k), group, static, sfail, *_kernel_args(snapshot), P, W, snapshot.poly,
+            snapshot.poly_origin, ap, ac, snapshot.grid, snapshot.cell_start,
+        )  # fmt: skip
+    else:
+        rows, totals, counts = K.batch_topk(
+            order, int(k), *_kernel_args(snapshot), P, W, snapshot.poly, snapshot.poly_origin,
+            ap, ac, snapshot.grid, snapshot.cell_start,
+        )  # fmt: skip
     q_idx = np.repeat(np.arange(len(effective)), counts)
     mask = np.arange(rows.shape[1])[None, :] < counts[:, None]
     flat_rows = rows[mask]
@@ -339,6 +410,15 @@ def batch_match(
             "distance_m": dist,
         }
     )
+
+
+def _spatial_chunks(P: np.ndarray, chunk: int = 16) -> np.ndarray:
+    """Return a processing order: neighbours together (cache), chunks shuffled (threads)."""
+    cell = np.floor(np.nan_to_num(P[:, [K.P_TX, K.P_TY]]) / 20_000.0)
+    spatial = np.lexsort((cell[:, 0], cell[:, 1], P[:, K.P_ZONE]))
+    starts = np.arange(0, len(spatial), chunk)
+    shuffled = np.random.default_rng(0).permutation(len(starts))
+    return np.concatenate([spatial[s : s + chunk] for s in starts[shuffled]]).astype(np.int64)
 
 
 def _zone_present(snapshot, zone: str | None) -> bool:
