@@ -109,8 +109,9 @@ def _coverage(prog: pd.DataFrame, col: str, index: pd.Index, communes: pd.DataFr
 
 
 @cache
-def _tiers_lieux_trees() -> dict[str, tuple[cKDTree, np.ndarray]]:
-    ref = _read_reference("tiers_lieux.csv")
+def _point_trees(table: str) -> dict[str, tuple[cKDTree, np.ndarray]]:
+    """Return a KD-tree per zone over the points (lon, lat) of a reference table."""
+    ref = _read_reference(table)
     trees: dict[str, tuple[cKDTree, np.ndarray]] = {}
     if ref is None:
         return trees
@@ -120,44 +121,28 @@ def _tiers_lieux_trees() -> dict[str, tuple[cKDTree, np.ndarray]]:
         sel = zones == zone
         if sel.any():
             x, y = geo.to_projected(ref.loc[sel, "lon"], ref.loc[sel, "lat"], zone)
-            trees[zone] = (cKDTree(np.column_stack([x, y])), np.column_stack([x, y]))
+            xy = np.column_stack([x, y])
+            trees[zone] = (cKDTree(xy), xy)
     return trees
 
 
-@cache
-def _stations_trees() -> dict[str, tuple[cKDTree, np.ndarray]]:
-    ref = _read_reference("stations.csv")
-    trees: dict[str, tuple[cKDTree, np.ndarray]] = {}
-    if ref is None:
-        return trees
-    ref = ref.dropna(subset=["lon", "lat"])
-    zones = geo.zone_for_lonlat(ref["lon"], ref["lat"])
-    for zone in geo.ZONES:
-        sel = zones == zone
-        if sel.any():
-            x, y = geo.to_projected(ref.loc[sel, "lon"], ref.loc[sel, "lat"], zone)
-            trees[zone] = (cKDTree(np.column_stack([x, y])), np.column_stack([x, y]))
-    return trees
+def _nearest_m(table: str, x_m: np.ndarray, y_m: np.ndarray, zone: str) -> np.ndarray:
+    trees = _point_trees(table)
+    if zone not in trees:
+        return np.full(len(x_m), np.nan)
+    tree, xy = trees[zone]
+    _, idx = tree.query(np.column_stack([x_m, y_m]), k=1)
+    return geo.grid_to_true_distance_m(x_m, y_m, xy[idx, 0], xy[idx, 1], zone)
 
 
 def nearest_station_m(x_m: np.ndarray, y_m: np.ndarray, zone: str) -> np.ndarray:
     """Return the distance in metres to the nearest passenger station (NaN if none known)."""
-    trees = _stations_trees()
-    if zone not in trees:
-        return np.full(len(x_m), np.nan)
-    tree, xy = trees[zone]
-    _, idx = tree.query(np.column_stack([x_m, y_m]), k=1)
-    return geo.grid_to_true_distance_m(x_m, y_m, xy[idx, 0], xy[idx, 1], zone)
+    return _nearest_m("stations.csv", x_m, y_m, zone)
 
 
 def nearest_tiers_lieu_m(x_m: np.ndarray, y_m: np.ndarray, zone: str) -> np.ndarray:
     """Return the distance in metres to the nearest known tiers-lieu (NaN if none known)."""
-    trees = _tiers_lieux_trees()
-    if zone not in trees:
-        return np.full(len(x_m), np.nan)
-    tree, xy = trees[zone]
-    _, idx = tree.query(np.column_stack([x_m, y_m]), k=1)
-    return geo.grid_to_true_distance_m(x_m, y_m, xy[idx, 0], xy[idx, 1], zone)
+    return _nearest_m("tiers_lieux.csv", x_m, y_m, zone)
 
 
 def enrich_premises(premises: pd.DataFrame) -> pd.DataFrame:
