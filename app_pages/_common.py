@@ -196,16 +196,14 @@ def commune_picker(key: str, label_text: str = "Commune") -> dict[str, Any] | No
 
 # --- search service (integrator's matcher.services.search) ------------------------------
 def search_service():
-    """Return ``matcher.services.search``, or the page-side stand-in while it does not exist."""
-    try:
-        from matcher.services import search
-    except ImportError:
-        from app_pages import _search_fallback as search
+    """Return the ``matcher.services.search`` module (imported lazily: it loads the engine)."""
+    from matcher.services import search
+
     return search
 
 
 def presets() -> dict[str, dict[str, float]]:
-    """Return weight presets per project type (service first, engine as fallback)."""
+    """Return weight presets per project type."""
     return {k: dict(v) for k, v in search_service().presets().items()}
 
 
@@ -234,11 +232,11 @@ _PUBLIC_COLUMNS = [
 
 @st.cache_data(show_spinner="Chargement du catalogue…", max_entries=4)
 def _public_catalogue(version: int) -> pd.DataFrame:
-    from app_pages._search_fallback import catalogue_frame
     from matcher.keyfigures import with_commune_attributes
+    from matcher.services.catalogue import premises_frame
     from matcher.territory import load_territory
 
-    frame = catalogue_frame(["available"])[_PUBLIC_COLUMNS]
+    frame = premises_frame(statuses=["available"])[_PUBLIC_COLUMNS]
     return with_commune_attributes(frame, load_territory().communes)
 
 
@@ -259,3 +257,11 @@ def reference_layers() -> tuple[pd.DataFrame, pd.DataFrame]:
     if tl.empty:
         return tl, pd.DataFrame({"name": [], "lon": [], "lat": []})
     return tl, white_zones(load_territory().communes, tl)
+
+
+def failed_reasons(explanation: Any) -> list[str]:
+    """Return the French reasons of the hard constraints an explanation says failed."""
+    failed = getattr(explanation, "failed", None)
+    if failed is not None:
+        return list(failed)
+    return [reason for _code, reason in getattr(explanation, "failures", [])]

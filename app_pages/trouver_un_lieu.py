@@ -103,6 +103,7 @@ if submitted:
             st.session_state["search_weights"] = weights
             st.session_state["search_elapsed_ms"] = float(result.elapsed_ms)
             st.session_state["search_target"] = commune
+            st.session_state["search_engine_version"] = getattr(result, "engine_version", None)
 
 table: pd.DataFrame | None = st.session_state.get("search_result")
 if table is None:
@@ -187,7 +188,7 @@ if explanation is not None:
                  x_label="Score du critère (/100)", y_label="")  # fmt: skip
     for line in explanation.lines:
         st.markdown(f"- {line}")
-    for reason in getattr(explanation, "failed", []) or []:
+    for reason in ui.failed_reasons(explanation):
         st.warning(f"Contrainte non satisfaite : {reason}")
 
     e1, e2, e3 = st.columns(3)
@@ -214,7 +215,7 @@ if explanation is not None:
             completeness=explanation.completeness,
             contributions=contrib,
             lines=explanation.lines,
-            failed=getattr(explanation, "failed", []) or [],
+            failed=ui.failed_reasons(explanation),
         ),
         file_name=f"fiche-local-{selected}.pdf",
         mime="application/pdf",
@@ -272,7 +273,7 @@ if actor.role in ("holder", "admin"):
                     score_total=float(row["score_0_100"]),
                     scores={c: row.get(f"score_{c}") for c in labels},
                     explanation="\n".join(explanation.lines) if explanation else None,
-                    engine_version=table.attrs.get("engine_version"),
+                    engine_version=st.session_state.get("search_engine_version"),
                     note=note or None,
                 )
                 st.success(f"Local gardé dans la liste du projet « {proj_names[project_id]} ».")

@@ -1,0 +1,135 @@
+"""Browser fixtures: the app served by ``streamlit run`` on a free port, Debian's Chromium."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = REPO / "tests" / "artifacts"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+PASSWORDS = {
+    "owner": ("collectivite@demo.tiers-lieux.fr", "demo-collectivite"),
+    "holder": ("porteur@demo.tiers-lieux.fr", "demo-porteur"),
+    "fund": ("fonds@demo.tiers-lieux.fr", "demo-fonds-isr"),
+    "admin": ("admin@demo.tiers-lieux.fr", "demo-administrateur"),
+}
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+_SEED = """
+from matcher.demo import ensure_demo_database
+from matcher.services.accounts import authenticate
+ensure_demo_database("small")
+from matcher.services import search
+# Warm the engine once: numba writes its compiled kernels to its on-disk cache, so the
+# server's first search does not compile them while the browser waits.
+holder = authenticate("porteur@demo.tiers-lieux.fr", "demo-porteur")
+needs = {"project_type": "coworking", "target_lon": 2.148, "target_lat": 43.928, "radius_km": 50}
+table = search.search_premises(holder, needs, None, k=5).table
+owner = authenticate("collectivite@demo.tiers-lieux.fr", "demo-collectivite")
+mine = search.search_premises(owner, needs, None, k=50).table
+if len(table):
+    search.explain_premise(holder, needs, int(table["premise_id"].iloc[0]))
+for pid in mine["premise_id"]:
+    try:
+        search.projects_for_premise(owner, int(pid), k=3)
+        break
+    except Exception:
+        continue
+"""
+
+
+def _seed(env: dict[str, str]) -> None:
+    """Seed the small demo and warm the engine in a child process (clean environment here)."""
+    subprocess.run([sys.executable, "-c", _SEED], env=env, check=True, cwd=REPO, timeout=900)
+
+
+@pytest.fixture(scope="session")
+def app_url(tmp_path_factory):
+    """Return the base URL of the app started on the small demo; stop it afterwards."""
+    if not CHROMIUM.exists():
+        pytest.skip("Chromium de Debian absent (/usr/bin/chromium) : apt-get install chromium")
+    data = tmp_path_factory.mktemp("browser-data")
+    cache = REPO / "data" / "cache"
+    if cache.is_dir():  # reuse the territorial reference already built (saves a rebuild)
+        shutil.copytree(cache, data / "cache", dirs_exist_ok=True)
+    env = {
+        **os.environ,
+        "MATCHER_DATA_DIR": str(data),
+        "DATABASE_URL": f"sqlite:///{data / 'db.sqlite'}",
+        "MATCHER_DEMO": "1",
+        "MATCHER_DEMO_SIZE": "small",
+        "PYTHONPATH": str(REPO),
+    }
+    _seed(env)
+    port = _free_port()
+    log = (data / "streamlit.log").open("w")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
+         "--server.port", str(port), "--server.address", "127.0.0.1",
+         "--browser.gatherUsageStats", "false"],
+        cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 120
+    while True:
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
+                if r.read().decode().strip() == "ok":
+                    break
+        except OSError:
+            pass
+        if proc.poll() is not None or time.monotonic() > deadline:
+            proc.kill()
+            pytest.fail(
+                "Streamlit n'a pas démarré : " + (data / "streamlit.log").read_text()[-2000:]
+            )
+        time.sleep(0.5)
+    yield url
+    proc.terminate()
+    try:
+        proc.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+    log.close()
+
+
+@pytest.fixture(scope="session")
+def browser(app_url):
+    """Return a headless Chromium (Debian's binary, never a downloaded one)."""
+    from playwright.sync_api import sync_playwright
+
+    os.environ.setdefault("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+        yield b
+        b.close()
+
+
+@pytest.fixture(scope="session")
+def artifacts() -> Path:
+    """Return the git-ignored folder receiving screenshots."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    return ARTIFACTS

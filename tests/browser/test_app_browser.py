@@ -1,0 +1,185 @@
+"""End to end in Debian's Chromium: every role logs in, a premise is created, a search is
+run, the map canvas is drawn, a breakdown is opened and an export downloaded; the search
+is repeated on a 390 px wide phone viewport. Screenshots go to tests/artifacts/."""
+
+from __future__ import annotations
+
+import io
+import re
+import time
+
+import pytest
+
+from .conftest import PASSWORDS
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.xdist_group("browser")]
+
+TIMEOUT_MS = 120_000
+PAGES_BY_ROLE = {
+    "owner": ["Accueil / carte nationale", "Mes locaux"],
+    "holder": ["Accueil / carte nationale", "Trouver un lieu", "Mes projets"],
+    "fund": ["Accueil / carte nationale", "Pipeline", "Portefeuille et impact", "Trouver un lieu"],
+    "admin": ["Accueil / carte nationale", "Mes locaux", "Trouver un lieu", "Mes projets",
+              "Pipeline", "Portefeuille et impact", "Administration"],
+}  # fmt: skip
+
+
+def _idle(page) -> None:
+    """Wait until Streamlit has finished running the script."""
+    page.wait_for_timeout(400)
+    page.wait_for_selector(
+        '[data-testid="stApp"][data-test-script-state="notRunning"]', timeout=TIMEOUT_MS
+    )
+
+
+def _new_page(browser, app_url, width=1280, height=900):
+    context = browser.new_context(
+        viewport={"width": width, "height": height}, accept_downloads=True
+    )
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    page.goto(app_url)
+    return page
+
+
+def _login(page, role: str) -> None:
+    email, password = PASSWORDS[role]
+    page.get_by_label("Adresse e-mail").fill(email)
+    page.get_by_label("Mot de passe").fill(password)
+    page.get_by_role("button", name="Se connecter").click()
+    page.get_by_role("heading", name="Locaux vacants et tiers-lieux").wait_for()
+    _idle(page)
+
+
+def _open(page, title: str) -> None:
+    """Open a page through the sidebar navigation (expanding it on a phone)."""
+    link = page.get_by_role("link", name=title)
+    if not link.first.is_visible():
+        for test_id in ("stExpandSidebarButton", "stSidebarCollapsedControl", "collapsedControl"):
+            control = page.get_by_test_id(test_id)
+            if control.count():
+                control.first.click()
+                break
+    link.first.click()
+    _idle(page)
+
+
+def _map_drawn(page, artifacts, name: str) -> float:
+    """Return the share of non-background pixels of the first map (and save its picture)."""
+    from PIL import Image
+
+    chart = page.get_by_test_id("stDeckGlJsonChart").first
+    chart.wait_for()
+    chart.locator("canvas").first.wait_for()
+    page.wait_for_timeout(1500)  # let deck.gl draw its layers
+    png = chart.screenshot(path=str(artifacts / f"{name}-carte.png"))
+    img = Image.open(io.BytesIO(png)).convert("RGB")
+    pixels = list(img.get_flattened_data())
+    background = max(set(pixels[:: max(1, len(pixels) // 5000)]), key=pixels.count)
+    return sum(1 for p in pixels[::7] if p != background) / len(pixels[::7])
+
+
+def _search(page, commune="Albi") -> float:
+    """Run a search and return the wall-clock seconds until the results were shown."""
+    box = page.get_by_label("Commune visée (tapez le début du nom)")
+    box.fill(commune)
+    box.press("Enter")
+    _idle(page)
+    radius = page.get_by_label("Rayon de recherche (km)")
+    radius.fill("80")
+    start = time.perf_counter()
+    page.get_by_role("button", name="Rechercher").click()
+    # The first search of a fresh server may compile the engine's kernels (numba).
+    page.get_by_text(re.compile(r"classé\(s\) en \d+ ms")).wait_for(timeout=4 * TIMEOUT_MS)
+    elapsed = time.perf_counter() - start
+    _idle(page)
+    return elapsed
+
+
+def test_each_role_logs_in_and_sees_its_pages(browser, app_url, artifacts):
+    for role, titles in PAGES_BY_ROLE.items():
+        page = _new_page(browser, app_url)
+        if role == "owner":
+            page.screenshot(path=str(artifacts / "connexion.png"), full_page=True)
+        _login(page, role)
+        for title in titles:
+            _open(page, title)
+            assert not page.get_by_test_id("stException").count(), (role, title)
+            slug = re.sub(r"[^a-z]+", "-", title.lower()).strip("-")
+            page.screenshot(path=str(artifacts / f"{role}-{slug}.png"), full_page=True)
+        nav = page.get_by_test_id("stSidebar").inner_text()
+        forbidden = {"Pipeline", "Administration"} if role in ("owner", "holder") else set()
+        assert not {f for f in forbidden if f in nav}, (role, nav)
+        page.context.close()
+
+
+def test_home_map_has_outlines_and_points(browser, app_url, artifacts):
+    page = _new_page(browser, app_url)
+    _login(page, "holder")
+    drawn = _map_drawn(page, artifacts, "accueil")
+    assert drawn > 0.05, f"carte nationale presque vide ({drawn:.1%} de pixels dessinés)"
+    page.context.close()
+
+
+def test_owner_creates_a_premise(browser, app_url, artifacts):
+    page = _new_page(browser, app_url)
+    _login(page, "owner")
+    _open(page, "Mes locaux")
+    page.get_by_role("tab", name="Ajouter / modifier").click()
+    box = page.get_by_label("Commune du local (tapez le début du nom)")
+    box.fill("Gaillac")
+    box.press("Enter")
+    _idle(page)
+    page.get_by_label("Nom du local").fill("Ancienne gare de test navigateur")
+    page.get_by_label("Surface de plancher (m²)").fill("210")
+    page.get_by_role("button", name="Enregistrer").click()
+    page.get_by_text(re.compile(r"Local n°\d+ enregistré")).wait_for()
+    page.screenshot(path=str(artifacts / "owner-local-cree.png"), full_page=True)
+    page.context.close()
+
+
+def _check_results(page, artifacts, name: str) -> None:
+    assert _map_drawn(page, artifacts, name) > 0.05
+    table = page.get_by_test_id("stDataFrame").first
+    table.wait_for()
+    assert table.bounding_box()["height"] > 60
+    page.get_by_text("Pourquoi ce score ?", exact=False).first.wait_for()
+    assert page.get_by_text("Complétude des données").count()
+
+
+def test_holder_search_breakdown_and_export(browser, app_url, artifacts):
+    page = _new_page(browser, app_url)
+    _login(page, "holder")
+    _open(page, "Trouver un lieu")
+    first = _search(page)
+    second = _search(page)  # warm engine: what a user feels after the first search
+    caption = page.get_by_text(re.compile(r"classé\(s\) en \d+ ms")).inner_text()
+    print(f"\n[mesure] recherche démo (petite) : 1re {first:.2f} s, 2e {second:.2f} s "
+          f"dans le navigateur ; service : {caption}")  # fmt: skip
+    _check_results(page, artifacts, "recherche")
+    page.screenshot(path=str(artifacts / "holder-recherche.png"), full_page=True)
+
+    with page.expect_download() as info:
+        page.get_by_role("button", name="Exporter les résultats (CSV)").click()
+    text = (info.value.path().read_bytes()).decode("utf-8-sig")
+    header, *rows = text.strip().splitlines()
+    assert header.startswith("Rang;N° du local;Score (/100)")
+    assert rows and rows[0].startswith("1;")
+
+    with page.expect_download() as info:
+        page.get_by_role("button", name="Fiche PDF de ce local").click()
+    assert info.value.path().read_bytes().startswith(b"%PDF-")
+    page.context.close()
+
+
+def test_search_on_a_phone_viewport(browser, app_url, artifacts):
+    page = _new_page(browser, app_url, width=390, height=844)
+    _login(page, "holder")
+    _open(page, "Trouver un lieu")
+    elapsed = _search(page)
+    print(f"\n[mesure] recherche sur mobile (390 px) : {elapsed:.2f} s")
+    _check_results(page, artifacts, "mobile")
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390 + 2, f"la page déborde horizontalement ({width} px)"
+    page.screenshot(path=str(artifacts / "mobile-recherche.png"), full_page=True)
+    page.context.close()
