@@ -135,20 +135,22 @@ def _check_arguments(kind: str, mode: str, records: Any, rejected_count: int) ->
 
 def _organisation_ids(
     session: Session, actor: Actor, spec: _Spec, names: pd.Series | None
-) -> tuple[dict[str, int], list[tuple[str, int]]]:
-    """Return {organisation name: id} for an admin's import, creating missing organisations."""
+) -> tuple[dict[str, int | None], list[tuple[str, int]]]:
+    """Return {organisation name: id} for an admin's import, creating missing organisations.
+
+    A name that belongs to an organisation of another kind (a premise for a
+    project holder...) maps to None: those rows are row errors.
+    """
     if not actor.is_admin or names is None:
         return {}, []
     wanted = sorted({str(n).strip() for n in names if not is_missing(n)})
-    found = (
-        dict(
-            session.execute(
-                select(Organisation.name, Organisation.id).where(Organisation.name.in_(wanted))
-            ).all()
+    found: dict[str, int | None] = {}
+    if wanted:
+        query = select(Organisation.name, Organisation.id, Organisation.kind).where(
+            Organisation.name.in_(wanted)
         )
-        if wanted
-        else {}
-    )
+        for name, org_id, kind in session.execute(query).all():
+            found[name] = org_id if kind == spec.org_kind else None
     created = []
     for name in wanted:
         if name not in found:
@@ -302,7 +304,17 @@ def _import(
                     )
                 )
                 continue
-            values["organisation_id"] = org_ids[str(name).strip()]
+            org_id = org_ids[str(name).strip()]
+            if org_id is None:
+                errors.append(
+                    RowError(
+                        label,
+                        f"ligne {label} : l'organisation « {name} » n'est pas du bon type "
+                        f"pour recevoir des {'locaux' if kind == 'premises' else 'projets'}.",
+                    )
+                )
+                continue
+            values["organisation_id"] = org_id
         else:
             values["organisation_id"] = actor.organisation_id
         cleaned.append((label, values))

@@ -215,3 +215,13 @@ def test_unknown_columns_are_reported_not_stored(world):
         world.owner_a, "premises", _records(line=[1, 2, 3]), source="csv", filename="a.csv"
     )
     assert summary.ignored_columns == ("line",)
+
+
+def test_admin_import_cannot_give_premises_to_a_project_holder(world):
+    frame = _records(2)
+    frame["owner_org"] = ["Commune A", "Association A"]
+    summary = imports.import_records(
+        world.admin, "premises", frame, source="csv", filename="a.csv", mode="valid_only"
+    )
+    assert summary.inserted == 1
+    assert "pas du bon type" in summary.errors[0].message
