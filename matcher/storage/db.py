@@ -16,9 +16,11 @@ from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from matcher import settings
+from matcher.errors import ConcurrentModification
 
 #: How long a SQLite connection waits for a lock before giving up, in milliseconds.
 SQLITE_BUSY_TIMEOUT_MS = 30_000
@@ -138,11 +140,29 @@ def session_scope(url: str | None = None, *, write: bool = True) -> Iterator[Ses
     try:
         yield session
         session.commit()
+    except OperationalError as exc:
+        session.rollback()
+        if is_busy_error(exc):
+            raise ConcurrentModification(
+                "La base est occupée par une autre écriture (un import en cours ?) : "
+                "rien n'a été enregistré, réessayez dans un instant."
+            ) from exc
+        raise
     except BaseException:
         session.rollback()
         raise
     finally:
         session.close()
+
+
+def is_busy_error(exc: BaseException) -> bool:
+    """Return True for SQLite's "database is locked/busy" (the busy timeout ran out).
+
+    >>> is_busy_error(RuntimeError("database is locked"))
+    True
+    """
+    text = str(exc).lower()
+    return "database is locked" in text or "database is busy" in text
 
 
 def alembic_config(url: str | None = None):

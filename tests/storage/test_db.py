@@ -68,3 +68,25 @@ def test_postgres_engine_uses_psycopg(pg_url):
     assert engine.dialect.driver == "psycopg"
     with engine.connect() as conn:
         assert conn.exec_driver_sql("SELECT version FROM catalogue_state").scalar() == 0
+
+
+def test_a_writer_that_waits_too_long_gets_a_french_message(sqlite_url, monkeypatch):
+    import sqlite3
+
+    from matcher.errors import ConcurrentModification
+
+    db.init_db(sqlite_url)
+    db.dispose_engines()
+    monkeypatch.setattr(db, "SQLITE_BUSY_TIMEOUT_MS", 100)
+    blocker = sqlite3.connect(str(db.sqlite_path(sqlite_url)), isolation_level=None)
+    blocker.execute("BEGIN IMMEDIATE")  # another process holds the write lock
+    try:
+        with (
+            pytest.raises(ConcurrentModification, match="occupée"),
+            db.session_scope(sqlite_url) as s,
+        ):
+            s.add(Organisation(name="X", kind="owner"))
+    finally:
+        blocker.execute("ROLLBACK")
+        blocker.close()
+        db.dispose_engines()
