@@ -18,7 +18,7 @@ from shapely.validation import explain_validity
 
 from matcher import geo
 from matcher.errors import InvalidCodeError, UnknownTerritoryError
-from matcher.ingestion.parsing import parse_numbers, parse_point_text
+from matcher.ingestion.parsing import normalize_insee_codes, parse_numbers, parse_point_text
 from matcher.ingestion.report import ValidationReport
 
 #: Lambert-93 extent of mainland France and Corsica (metres, with a margin).
@@ -26,6 +26,9 @@ L93_X = (50_000.0, 1_300_000.0)
 L93_Y = (6_000_000.0, 7_200_000.0)
 #: A point outside every commune but this close to its declared commune is kept (coastline).
 COAST_TOLERANCE_M = 1_000.0
+#: Same, for a point declared in a former commune merged into another one: the
+#: reference's outline of the new commune sometimes lacks the former territory.
+MERGED_TOLERANCE_M = 5_000.0
 
 
 class TerritoryLike(Protocol):
@@ -229,6 +232,9 @@ def place_rows(
     codes_text = _col(frame, "insee_code").str.strip()
     code_label = mapping.get("insee_code", "insee_code")
     declared, malformed, unknown = resolve_codes(codes_text, territory)
+    # a former (merged) commune's code: the new commune's outline may lack its territory
+    normalized, _ = normalize_insee_codes(codes_text)
+    aliased = (normalized.to_numpy(dtype=object) != declared) & (declared != "")
     for i in np.flatnonzero(malformed):
         report.error(
             lines[i],
@@ -273,12 +279,22 @@ def place_rows(
                 else:
                     insee[i] = located[i]
                 continue
-            near = (
-                declared[i]
-                and _distance_to_m(territory.geometry(declared[i]), lon[i], lat[i])
-                <= COAST_TOLERANCE_M
+            gap_m = (
+                _distance_to_m(territory.geometry(declared[i]), lon[i], lat[i])
+                if declared[i]
+                else np.inf
             )
-            if near:
+            if aliased[i] and gap_m <= MERGED_TOLERANCE_M:
+                report.warning(
+                    lines[i],
+                    label,
+                    f"{lon[i]:.6f}, {lat[i]:.6f}",
+                    f"Point dans l'ancienne commune {codes_text.iloc[i]}, fusionnée dans "
+                    f"{declared[i]} dont le contour du référentiel est incomplet : rattaché à "
+                    f"{declared[i]}.",
+                )
+                continue
+            if gap_m <= COAST_TOLERANCE_M:
                 report.warning(
                     lines[i],
                     label,

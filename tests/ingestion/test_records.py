@@ -271,3 +271,15 @@ def test_large_files_validated_chunk_by_chunk(make_file, territory, monkeypatch)
     errors = {(i.line, i.reason) for i in result.report.errors}
     assert (5, "Surface négative : impossible.") in errors
     assert (6, "Identifiant en double dans le fichier (déjà vu ligne 2).") in errors
+
+
+def test_point_in_former_commune_with_incomplete_outline(make_file, territory) -> None:
+    """Pierrefitte-sur-Seine (93059) merged into Saint-Denis: its post office is kept, flagged."""
+    body = "P1;Poste;bureau de poste;93059;;;48.960071;2.367366;;;\nP2;Poste;bureau de poste;;;;48.960071;2.367366;;;\n"
+    result = read_premises(
+        make_file("p.csv", HEADER + body), source="t", territory=territory, mode="valid_only"
+    )
+    assert result.records["source_id"].tolist() == ["P1"]
+    assert result.records["insee_code"].tolist() == ["93066"]
+    assert "ancienne commune 93059, fusionnée dans 93066" in result.report.warnings[0].reason
+    assert "aucune commune" in result.report.errors[0].reason and result.report.errors[0].line == 3
