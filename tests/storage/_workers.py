@@ -57,12 +57,10 @@ def synthetic_premises(n: int, prefix: str, seed: int = 0) -> pd.DataFrame:
 
 
 def _increment(args: dict) -> None:
+    """Add 1 to a counter field of each target, ``n`` times, retrying on conflicts."""
     os.environ["DATABASE_URL"] = args["url"]
     from matcher.services import deals, premises, projects
 
-    actor = Actor(**args["actor"])
-    retries = 0
-    kind, obj_id = args["kind"], args["id"]
     readers = {
         "premise": premises.get_premise,
         "project": projects.get_project,
@@ -73,15 +71,19 @@ def _increment(args: dict) -> None:
         "project": projects.update_project,
         "deal": deals.update_deal,
     }
-    field = {"premise": "parking_spaces", "project": "expected_jobs", "deal": "ticket_eur"}[kind]
+    fields = {"premise": "parking_spaces", "project": "expected_jobs", "deal": "ticket_eur"}
+    retries = {target["kind"]: 0 for target in args["targets"]}
     for _ in range(args["n"]):
-        while True:
-            row = readers[kind](actor, obj_id)
-            try:
-                writers[kind](actor, obj_id, {field: (row[field] or 0) + 1}, row["version"])
-                break
-            except ConcurrentModification:
-                retries += 1
+        for target in args["targets"]:  # interleaved, so every kind is contended at once
+            kind, obj_id, actor = target["kind"], target["id"], Actor(**target["actor"])
+            field = fields[kind]
+            while True:
+                row = readers[kind](actor, obj_id)
+                try:
+                    writers[kind](actor, obj_id, {field: (row[field] or 0) + 1}, row["version"])
+                    break
+                except ConcurrentModification:
+                    retries[kind] += 1
     print(json.dumps({"retries": retries}))
 
 
