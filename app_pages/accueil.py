@@ -20,8 +20,11 @@ with ui.french_errors():
 
     st.subheader("Carte nationale")
     st.caption(
-        "Points bleus : locaux disponibles · points verts : tiers-lieux connus · "
-        "halos rouges : villes de 5 000 habitants et plus à plus de 20 km d'un tiers-lieu connu."
+        "Points bleus : locaux disponibles · points verts : tiers-lieux connus · halos rouges : "
+        f"villes de {ui.fmt_int(keyfigures.WHITE_ZONE_MIN_POPULATION)} habitants et plus à plus de "
+        f"{keyfigures.WHITE_ZONE_DISTANCE_M / 1000:.0f} km d'un tiers-lieu connu. La liste des "
+        "tiers-lieux connus est partielle (fablabs 2020, tiers-lieux bretons) : ces zones blanches "
+        "sont indicatives."
     )
     deck = mapview.national_deck(
         ui.national_outlines(), premises, tiers_lieux=tiers_lieux, white_zones=white

@@ -23,7 +23,7 @@ from matcher.settings import REFERENCE_DIR
 
 #: A town of at least this population farther than this from any known
 #: tiers-lieu is shown as a white zone.
-WHITE_ZONE_MIN_POPULATION = 5_000
+WHITE_ZONE_MIN_POPULATION = 10_000
 WHITE_ZONE_DISTANCE_M = 20_000.0
 
 

@@ -38,7 +38,7 @@ TARGET_COLOR: RGB = (255, 127, 14)
 SELECTED_COLOR: RGB = (148, 0, 211)
 
 #: View of mainland France used when there is nothing to fit.
-FRANCE_VIEW = {"longitude": 2.4, "latitude": 46.6, "zoom": 4.6}
+FRANCE_VIEW = {"longitude": 2.4, "latitude": 46.5, "zoom": 4.9}
 
 #: Default tooltip (every record carries a ready-made ``tip`` text).
 TOOLTIP = {
@@ -119,13 +119,15 @@ def premise_tip(frame: pd.DataFrame) -> pd.Series:
 
 
 def score_colors(scores: Sequence[float] | np.ndarray) -> np.ndarray:
-    """Return an (n, 3) uint8 array of colours from red (0) through amber to green (100).
+    """Return an (n, 3) uint8 array of colours from red (0) through orange to green (100).
+
+    Saturated enough to read on the beige land fill.
 
     >>> score_colors([0, 100]).tolist()
-    [[215, 48, 39], [26, 152, 80]]
+    [[215, 48, 39], [0, 128, 60]]
     """
     s = np.clip(np.nan_to_num(np.asarray(scores, dtype=float), nan=0.0), 0, 100) / 100
-    low, mid, high = np.array([215, 48, 39]), np.array([254, 224, 139]), np.array([26, 152, 80])
+    low, mid, high = np.array([215, 48, 39]), np.array([240, 150, 20]), np.array([0, 128, 60])
     first = s[:, None] < 0.5
     a = np.where(first, low, mid)
     b = np.where(first, mid, high)
@@ -181,9 +183,9 @@ def points_layer(
         id=layer_id,
         get_position=["lon", "lat"],
         get_fill_color=color_column if color_column else list(color),
-        get_line_color=[255, 255, 255],
+        get_line_color=[40, 40, 40],
         stroked=True,
-        line_width_min_pixels=0.5,
+        line_width_min_pixels=0.7,
         get_radius=radius_m,
         radius_min_pixels=radius_min_pixels,
         radius_max_pixels=14,
@@ -385,4 +387,5 @@ def results_deck(
     frame = pts[["lon", "lat"]]
     if target is not None:
         frame = pd.concat([frame, pd.DataFrame({"lon": [target[0]], "lat": [target[1]]})])
-    return build_deck(layers, fit_view(frame))
+    # Fitted for a phone-sized map so that a narrow screen still shows every result.
+    return build_deck(layers, fit_view(frame, width_px=380, height_px=420))

@@ -54,14 +54,16 @@ def _login(page, role: str) -> None:
 def _open(page, title: str) -> None:
     """Open a page through the sidebar navigation (expanding it on a phone)."""
     link = page.get_by_role("link", name=title)
-    if not link.first.is_visible():
-        for test_id in ("stExpandSidebarButton", "stSidebarCollapsedControl", "collapsedControl"):
-            control = page.get_by_test_id(test_id)
-            if control.count():
-                control.first.click()
-                break
+    expand = page.get_by_test_id("stExpandSidebarButton")
+    phone = expand.count() and expand.first.is_visible()  # collapsed sidebar
+    if phone:
+        expand.first.click()
+        page.wait_for_timeout(500)
     link.first.click()
     _idle(page)
+    if phone and page.get_by_test_id("stSidebar").get_attribute("data-collapsed") == "false":
+        page.get_by_test_id("stSidebarCollapseButton").locator("button").first.click()
+        page.wait_for_timeout(500)
 
 
 def _map_drawn(page, artifacts, name: str) -> float:
@@ -103,11 +105,19 @@ def test_each_role_logs_in_and_sees_its_pages(browser, app_url, artifacts):
             page.screenshot(path=str(artifacts / "connexion.png"), full_page=True)
         _login(page, role)
         for title in titles:
-            _open(page, title)
+            try:
+                _open(page, title)
+            except Exception:
+                page.screenshot(path=str(artifacts / f"ECHEC-{role}.png"))
+                raise
             assert not page.get_by_test_id("stException").count(), (role, title)
             slug = re.sub(r"[^a-z]+", "-", title.lower()).strip("-")
             page.screenshot(path=str(artifacts / f"{role}-{slug}.png"), full_page=True)
-        nav = page.get_by_test_id("stSidebar").inner_text()
+        try:
+            nav = page.get_by_test_id("stSidebar").inner_text(timeout=10_000)
+        except Exception:
+            page.screenshot(path=str(artifacts / f"ECHEC-nav-{role}.png"))
+            raise
         forbidden = {"Pipeline", "Administration"} if role in ("owner", "holder") else set()
         assert not {f for f in forbidden if f in nav}, (role, nav)
         page.context.close()
