@@ -7,7 +7,7 @@ source scripts/bootstrap.sh "dev"
 apt_install chromium chromium-driver postgresql fonts-dejavu-core
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
 .venv/bin/python -m matcher territory build
-.venv/bin/ruff check .
-.venv/bin/ruff format --check .
+.venv/bin/ruff check matcher tests benchmarks app_pages app.py
+.venv/bin/ruff format --check matcher tests benchmarks app_pages app.py
 # -n 2: the machine has two cores. pytest exits 5 when it collected nothing: that is a failure too.
 .venv/bin/python -m pytest -n 2 --dist loadgroup -q "$@"
