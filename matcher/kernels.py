@@ -89,6 +89,10 @@ FAIL_TENURE = 1024
 FAIL_STATUS = 2048
 
 _CONN = np.array([0.0, 0.3, 0.5, 0.75, 1.0])
+# Branch-free lookups indexed by ``code & 7`` (an unknown -1 becomes 7 -> neutral).
+_CONN8 = np.array([0.0, 0.3, 0.5, 0.75, 1.0, 1.0, 1.0, 0.5])
+_COND8 = np.array([1.0 - 0 / 3.0, 1.0 - 1 / 3.0, 1.0 - 2 / 3.0, 0.0, 0.0, 0.0, 0.0, 0.5])
+_FLAG8 = np.array([0.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 0.5])
 _NEUTRAL = 0.5
 _FAILED_OFFSET = 1000.0  # failed rows rank after every eligible row
 
@@ -155,9 +159,9 @@ def row_score(i, q, XY, F, B, COMMUNE, P, W, C, Z, area_ptr, area_codes):
         if kind == 0:
             s_dist = max(0.0, 1.0 - t)
         elif kind == 1:
-            s_dist = 2.0 ** (-t)
+            s_dist = np.exp2(-t)
         else:
-            s_dist = 2.0 ** (-(t * t))
+            s_dist = np.exp2(-(t * t))
         if dist > P[q, P_DECAY_CUTOFF]:
             s_dist = 0.0
     if P[q, P_AREA_MODE] > 0:
@@ -372,14 +376,13 @@ def _sorted_heap(hs, hr, hi, size):
 BLOCK = 256
 
 
-@nb.njit(inline="always", **_JIT)
+@nb.njit(**_JIT)
 def _block(b0, m, q, XY, F, B, COMMUNE, P, W, C, Z, ap, ac, tot, fl):
     """Fill ``tot`` (total 0-100) and ``fl`` (fail bits) for rows b0..b0+m of query q.
 
     Same formulas and summation order as :func:`row_score`, one criterion per
     loop so that the compiler can vectorise each loop over the block.
     """
-    nan = np.nan
     # --- location
     if P[q, P_HAS_POINT] > 0:
         cz = _coefs(C, Z, int(P[q, P_ZONE]))
@@ -407,9 +410,9 @@ def _block(b0, m, q, XY, F, B, COMMUNE, P, W, C, Z, ap, ac, tot, fl):
             if kind == 0:
                 s = max(0.0, 1.0 - t)
             elif kind == 1:
-                s = 2.0 ** (-t)
+                s = np.exp2(-t)
             else:
-                s = 2.0 ** (-(t * t))
+                s = np.exp2(-(t * t))
             if d > cutoff:
                 s = 0.0
             tot[j] = w * (s if s == s else _NEUTRAL)
@@ -426,54 +429,39 @@ def _block(b0, m, q, XY, F, B, COMMUNE, P, W, C, Z, ap, ac, tot, fl):
                     fl[j] |= FAIL_AREA
                 if P[q, P_HAS_POINT] == 0:
                     tot[j] = W[q, 0] * (1.0 if inside else 0.0)
-    # --- surface
+    # --- surface (branch-free: random data defeats branch prediction)
     lo = P[q, P_SURF_MIN]
     hi = P[q, P_SURF_MAX]
     lo_t = P[q, P_SURF_LOT]
     hi_t = P[q, P_SURF_HIT]
+    lo_known = lo == lo
+    hi_known = hi == hi
+    lo_span = lo_t - lo
+    hi_span = hi - hi_t
+    lo_pos = lo_t > 0
+    hi_fin = hi_t < np.inf
     w = W[q, 1]
     area = F[F_AREA]
     for j in range(m):
         a = np.float64(area[b0 + j])
-        s_surf = _NEUTRAL
-        f = 0
-        if a == a:
-            if a < lo:
-                f |= FAIL_SURFACE_MIN
-            if a > hi:
-                f |= FAIL_SURFACE_MAX
-            if a < lo_t:
-                if lo != lo:
-                    s_surf = max(0.0, 2.0 * a / lo_t - 1.0) if lo_t > 0 else 1.0
-                elif a < lo:
-                    s_surf = 0.0
-                else:
-                    span = lo_t - lo
-                    s_surf = 0.25 + 0.75 * (a - lo) / span if span > 0 else 1.0
-            elif a > hi_t:
-                if hi != hi:
-                    s_surf = max(0.0, 2.0 - a / hi_t) if hi_t < np.inf else 1.0
-                elif a > hi:
-                    s_surf = 0.0
-                else:
-                    span = hi - hi_t
-                    s_surf = 0.25 + 0.75 * (hi - a) / span if span > 0 else 1.0
-            else:
-                s_surf = 1.0
-        fl[j] |= f
+        below_free = max(0.0, 2.0 * a / lo_t - 1.0) if lo_pos else 1.0
+        below_ramp = 0.25 + 0.75 * (a - lo) / lo_span if lo_span > 0 else 1.0
+        below = below_free if not lo_known else (0.0 if a < lo else below_ramp)
+        above_free = max(0.0, 2.0 - a / hi_t) if hi_fin else 1.0
+        above_ramp = 0.25 + 0.75 * (hi - a) / hi_span if hi_span > 0 else 1.0
+        above = above_free if not hi_known else (0.0 if a > hi else above_ramp)
+        s_surf = below if a < lo_t else (above if a > hi_t else 1.0)
+        s_surf = s_surf if a == a else _NEUTRAL
+        fl[j] |= (FAIL_SURFACE_MIN if a < lo else 0) | (FAIL_SURFACE_MAX if a > hi else 0)
         tot[j] += w * s_surf
     # --- connectivity
     conn = B[B_CONNECTIVITY]
-    fibre = P[q, P_FIBRE] > 0
+    fibre_bit = FAIL_FIBRE if P[q, P_FIBRE] > 0 else 0
     w = W[q, 2]
     for j in range(m):
         lv = conn[b0 + j]
-        s_conn = _NEUTRAL
-        if lv >= 0:
-            s_conn = _CONN[min(lv, 4)]
-            if fibre and lv < 4:
-                fl[j] |= FAIL_FIBRE
-        tot[j] += w * s_conn
+        tot[j] += w * _CONN8[lv & 7]
+        fl[j] |= fibre_bit if (lv >= 0) & (lv < 4) else 0
     # --- cost
     tenure = B[B_TENURE]
     price_c = F[F_PRICE]
@@ -485,35 +473,21 @@ def _block(b0, m, q, XY, F, B, COMMUNE, P, W, C, Z, ap, ac, tot, fl):
     w = W[q, 3]
     for j in range(m):
         i = b0 + j
-        ten = tenure[i]
+        ten = np.int64(tenure[i])
         price = np.float64(price_c[i])
         rent = np.float64(rent_c[i])
         a = np.float64(area[i])
-        if ten < 0:
-            if price == price:
-                ten = 0
-            elif rent == rent:
-                ten = 1
-        elif mask > 0 and (mask >> ten) & 1 == 0:
-            fl[j] |= FAIL_TENURE
-        cost = nan
-        budget = nan
-        if ten == 0:
-            works = np.float64(works_c[i])
-            cost = price + (works if works == works else 0.0)
-            budget = b_sale
-        elif ten == 1 or ten == 2:
-            cost = rent * a
-            budget = b_rent
-        elif ten == 3:
-            cost = 0.0
-            budget = 0.0
-        s_cost = _NEUTRAL
-        if cost == cost and budget == budget:
-            r = 0.0 if cost <= 0 else cost / budget
-            s_cost = min(1.0, max(0.0, 1.0 - r / 2.0))
-            if cost > budget:
-                fl[j] |= FAIL_BUDGET
+        works = np.float64(works_c[i])
+        bad_tenure = (ten >= 0) & (mask > 0) & (((mask >> (ten & 3)) & 1) == 0)
+        fl[j] |= FAIL_TENURE if bad_tenure else 0
+        ten = ten if ten >= 0 else (0 if price == price else (1 if rent == rent else -1))
+        sale_cost = price + (works if works == works else 0.0)
+        cost = sale_cost if ten == 0 else (rent * a if (ten == 1) | (ten == 2) else 0.0)
+        budget = b_sale if ten == 0 else (b_rent if (ten == 1) | (ten == 2) else 0.0)
+        known = (ten >= 0) & (cost == cost) & (budget == budget)
+        r = 0.0 if cost <= 0 else cost / budget
+        s_cost = min(1.0, max(0.0, 1.0 - r / 2.0)) if known else _NEUTRAL
+        fl[j] |= FAIL_BUDGET if known & (cost > budget) else 0
         tot[j] += w * s_cost
     # --- condition, access, station, parking, availability, status
     cond_c = B[B_CONDITION]
@@ -523,8 +497,8 @@ def _block(b0, m, q, XY, F, B, COMMUNE, P, W, C, Z, ap, ac, tot, fl):
     pk_c = F[F_PARKING]
     av_c = F[F_AVAIL]
     status_c = B[B_STATUS]
-    need_pmr = P[q, P_PMR] > 0
-    need_grd = P[q, P_GROUND] > 0
+    pmr_bit = FAIL_PMR if P[q, P_PMR] > 0 else 0
+    grd_bit = FAIL_GROUND if P[q, P_GROUND] > 0 else 0
     max_st = P[q, P_MAX_STATION]
     needed = P[q, P_NEEDED_BY]
     w4 = W[q, 4]
@@ -534,29 +508,21 @@ def _block(b0, m, q, XY, F, B, COMMUNE, P, W, C, Z, ap, ac, tot, fl):
     w8 = W[q, 8]
     for j in range(m):
         i = b0 + j
-        cond = cond_c[i]
-        tot[j] += w4 * (1.0 - min(cond, 3) / 3.0 if cond >= 0 else _NEUTRAL)
         pmr = pmr_c[i]
-        tot[j] += w5 * (_NEUTRAL if pmr < 0 else (1.0 if pmr > 0 else 0.0))
         grd = grd_c[i]
-        tot[j] += w6 * (_NEUTRAL if grd < 0 else (1.0 if grd > 0 else 0.0))
         st = np.float64(st_c[i])
-        tot[j] += w7 * (min(1.0, max(0.0, 1.0 - (st - 500.0) / 4500.0)) if st == st else _NEUTRAL)
         pk = np.float64(pk_c[i])
-        tot[j] += w8 * (min(1.0, max(0.0, pk / 10.0)) if pk == pk else _NEUTRAL)
-        f = 0
-        if pmr == 0 and need_pmr:
-            f |= FAIL_PMR
-        if grd == 0 and need_grd:
-            f |= FAIL_GROUND
-        if st > max_st:
-            f |= FAIL_STATION
-        if av_c[i] > needed:
-            f |= FAIL_DATE
+        s_st = min(1.0, max(0.0, 1.0 - (st - 500.0) / 4500.0))
+        s_pk = min(1.0, max(0.0, pk / 10.0))
+        t = tot[j] + w4 * _COND8[cond_c[i] & 7]
+        t += w5 * _FLAG8[pmr & 7]
+        t += w6 * _FLAG8[grd & 7]
+        t += w7 * (s_st if st == st else _NEUTRAL)
+        tot[j] = t + w8 * (s_pk if pk == pk else _NEUTRAL)
         status = status_c[i]
-        if status == 2 or status == 3:
-            f |= FAIL_STATUS
-        fl[j] |= f
+        f = (pmr_bit if pmr == 0 else 0) | (grd_bit if grd == 0 else 0)
+        f |= (FAIL_STATION if st > max_st else 0) | (FAIL_DATE if av_c[i] > needed else 0)
+        fl[j] |= f | (FAIL_STATUS if (status == 2) | (status == 3) else 0)
     # --- territory
     wq = 0.4 if P[q, P_QPV_TARGET] > 0 else 0.2
     qpv_c = B[B_QPV]
@@ -569,55 +535,43 @@ def _block(b0, m, q, XY, F, B, COMMUNE, P, W, C, Z, ap, ac, tot, fl):
     w = W[q, 9]
     for j in range(m):
         i = b0 + j
-        num = 0.0
-        den = 0.0
         v = qpv_c[i]
-        if v >= 0:
-            den += wq
-            num += wq if v > 0 else 0.0
+        den = wq if v >= 0 else 0.0
+        num = wq if v > 0 else 0.0
         va = acv_c[i]
         vp = pvd_c[i]
-        if va > 0 or vp > 0:
-            den += 0.2
-            num += 0.2
-        elif va == 0 or vp == 0:
-            den += 0.2
+        on = (va > 0) | (vp > 0)
+        den += 0.2 if on | (va == 0) | (vp == 0) else 0.0
+        num += 0.2 if on else 0.0
         v = rur_c[i]
-        if v >= 0:
-            den += 0.15
-            num += 0.15 if v > 0 else 0.0
+        den += 0.15 if v >= 0 else 0.0
+        num += 0.15 if v > 0 else 0.0
         v = met_c[i]
-        if v >= 0:
-            den += 0.15
-            num += 0.15 if v == 0 else 0.0
+        den += 0.15 if v >= 0 else 0.0
+        num += 0.15 if v == 0 else 0.0
         tl = np.float64(tl_c[i])
-        if tl == tl:
-            den += 0.15
-            num += 0.15 * min(1.0, max(0.0, tl / 10000.0))
+        tl_known = tl == tl
+        den += 0.15 if tl_known else 0.0
+        num += 0.15 * min(1.0, max(0.0, tl / 10000.0)) if tl_known else 0.0
         pop = np.float64(pop_c[i])
-        if pop == pop:
-            den += 0.15
-            num += 0.15 * min(1.0, max(0.0, pop / 50000.0))
+        pop_known = pop == pop
+        den += 0.15 if pop_known else 0.0
+        num += 0.15 * min(1.0, max(0.0, pop / 50000.0)) if pop_known else 0.0
         tot[j] += w * (num / den if den > 0 else _NEUTRAL)
     # --- reuse
     fr_c = B[B_FRICHE]
     w = W[q, 10]
     for j in range(m):
         i = b0 + j
-        num = 0.0
-        den = 0.0
         fr = fr_c[i]
-        if fr >= 0:
-            den += 0.5
-            num += 0.5 if fr > 0 else 0.0
         a = np.float64(area[i])
-        if a == a:
-            den += 0.5
-            num += 0.5 * min(1.0, max(0.0, a / 1000.0))
+        a_known = a == a
+        den = (0.5 if fr >= 0 else 0.0) + (0.5 if a_known else 0.0)
+        num = (0.5 if fr > 0 else 0.0) + (0.5 * min(1.0, max(0.0, a / 1000.0)) if a_known else 0.0)
         tot[j] = 100.0 * (tot[j] + w * (num / den if den > 0 else _NEUTRAL))
 
 
-@nb.njit(inline="always", **_JIT)
+@nb.njit(**_JIT)
 def _scan(
     start, end, q, k, include_failed, hs, hr, hi, size, XY, F, B, COMMUNE, RANK, P, W, C, Z, ap, ac
 ):
@@ -734,47 +688,14 @@ def radius_ranges(P, G, cell_start):
     return out_s[:n], out_e[:n]
 
 
-@nb.njit(parallel=True, **_JIT)
-def batch_topk(order, k, XY, F, B, COMMUNE, RANK, P, W, C, Z, ap, ac, G, cell_start):
-    """Return ``(rows, totals, counts)`` of the k best eligible rows for every query.
-
-    ``order`` is the processing order of queries (shuffled to balance threads).
-    """
-    nq = P.shape[0]
-    rows = np.full((nq, k), -1, dtype=np.int64)
-    totals = np.full((nq, k), np.nan)
-    counts = np.zeros(nq, dtype=np.int64)
-    max_rows = int(G[:, 4].max()) + 1
-    for t in nb.prange(nq):
-        q = order[t]
-        hs = np.empty(k)
-        hr = np.empty(k, dtype=np.int64)
-        hi = np.empty(k, dtype=np.int64)
-        out_s = np.empty(max_rows, dtype=np.int64)
-        out_e = np.empty(max_rows, dtype=np.int64)
-        n = _cell_ranges(q, P, G, cell_start, out_s, out_e)
-        size = 0
-        for g in range(n):
-            size = _scan(
-                out_s[g], out_e[g], q, k, False, hs, hr, hi, size,
-                XY, F, B, COMMUNE, RANK, P, W, C, Z, ap, ac,
-            )  # fmt: skip
-        o = _sorted_heap(hs, hr, hi, size)
-        for j in range(size):
-            rows[q, j] = hi[o[j]]
-            totals[q, j] = hs[o[j]]
-        counts[q] = size
-    return rows, totals, counts
-
-
-@nb.njit(parallel=True, **_JIT)
+@nb.njit(**_JIT)
 def score_pairs(rows, queries, XY, F, B, COMMUNE, P, W, C, Z, ap, ac):
     """Return ``(totals, fail_bits, distances_m)`` of arbitrary (row, query) pairs."""
     n = rows.shape[0]
     totals = np.empty(n)
     fails = np.empty(n, dtype=np.int64)
     dists = np.empty(n)
-    for j in nb.prange(n):
+    for j in range(n):
         totals[j], fails[j], dists[j] = row_score(
             rows[j], queries[j], XY, F, B, COMMUNE, P, W, C, Z, ap, ac
         )

@@ -121,9 +121,9 @@ def _dynamic(i, q, XY, F, B, COMMUNE, P, W, cz, ap, ac):
     if kind == 0:
         s_dist = max(0.0, 1.0 - t)
     elif kind == 1:
-        s_dist = 2.0 ** (-t)
+        s_dist = np.exp2(-t)
     else:
-        s_dist = 2.0 ** (-(t * t))
+        s_dist = np.exp2(-(t * t))
     if dist > P[q, K.P_DECAY_CUTOFF]:
         s_dist = 0.0
     a = np.float64(F[K.F_AREA, i])
@@ -186,16 +186,17 @@ def _dynamic(i, q, XY, F, B, COMMUNE, P, W, cz, ap, ac):
 def batch_topk_static(
     order, k, group, STATIC, SFAIL, XY, F, B, COMMUNE, RANK, P, W, C, Z, ap, ac, G, cell_start
 ):
-    """Return ``(rows, totals, counts)`` of the k best eligible rows of every query.
+    """Return ``(rows, totals, counts)`` of the k best eligible rows of the queries in ``order``.
 
-    ``group[q]`` selects the row of ``STATIC``/``SFAIL`` computed for query q's weights.
+    ``group[q]`` selects the row of ``STATIC``/``SFAIL`` computed for query q's
+    weights; queries not in ``order`` are left empty (count 0).
     """
     nq = P.shape[0]
     rows = np.full((nq, k), -1, dtype=np.int64)
     totals = np.full((nq, k), np.nan)
     counts = np.zeros(nq, dtype=np.int64)
     max_rows = int(G[:, 4].max()) + 1
-    for t in nb.prange(nq):
+    for t in nb.prange(order.shape[0]):
         q = order[t]
         g = group[q]
         hs = np.empty(k)
@@ -227,9 +228,9 @@ def batch_topk_static(
             if kind == 0:
                 s_up = max(0.0, 1.0 - t_low)
             elif kind == 1:
-                s_up = 2.0 ** (-t_low)
+                s_up = np.exp2(-t_low)
             else:
-                s_up = 2.0 ** (-(t_low * t_low))
+                s_up = np.exp2(-(t_low * t_low))
             if d_low > P[q, K.P_DECAY_CUTOFF]:
                 s_up = 0.0
             bound[b] = 100.0 * (W[q, 0] * s_up + W[q, 1] + W[q, 3]) + 1e-9

@@ -56,8 +56,8 @@ __all__ = [
 
 _CHUNK_ROWS = 32_768
 _PARALLEL_ROWS = 50_000
-#: Batch: above this many distinct weightings, skip the shared precomputation.
-_MAX_STATIC_GROUPS = 32
+#: Batch: distinct weightings whose shared parts are precomputed at once (memory bound).
+_MAX_STATIC_GROUPS = 16
 
 
 def _target_xy(needs: ProjectNeeds) -> tuple[float, float, float] | None:
@@ -372,27 +372,30 @@ def batch_match(
     P, W, ap, ac = query_arrays(snapshot, effective, weights, radius_km=radius_km)
     present = np.array([_zone_present(snapshot, p.zone) for p in effective])
     P[~present, K.P_RADIUS_GRID] = -1.0  # nothing to scan outside the snapshot's zones
-    order = _spatial_chunks(P)
+    from matcher import kernels_batch as KB
+
     keys = [(tuple(W[q]), p.qpv_target) for q, p in enumerate(effective)]
     distinct = list(dict.fromkeys(keys))
-    if len(distinct) <= _MAX_STATIC_GROUPS:
-        from matcher import kernels_batch as KB
-
-        index = {key: g for g, key in enumerate(distinct)}
-        group = np.array([index[key] for key in keys], dtype=np.int64)
+    index = {key: g for g, key in enumerate(distinct)}
+    group_all = np.array([index[key] for key in keys], dtype=np.int64)
+    nq = len(effective)
+    rows = np.full((nq, int(k)), -1, dtype=np.int64)
+    totals = np.full((nq, int(k)), np.nan)
+    counts = np.zeros(nq, dtype=np.int64)
+    # weightings are processed a few at a time to bound the precomputed memory
+    for g0 in range(0, len(distinct), max(1, _MAX_STATIC_GROUPS)):
+        chunk = distinct[g0 : g0 + max(1, _MAX_STATIC_GROUPS)]
         parts = [KB.static_parts(np.array(w), bool(qpv), snapshot.F, snapshot.B)
-                 for w, qpv in distinct]  # fmt: skip
+                 for w, qpv in chunk]  # fmt: skip
         static = np.vstack([a for a, _ in parts])
         sfail = np.vstack([b for _, b in parts])
-        rows, totals, counts = KB.batch_topk_static(
-            order, int(k), group, static, sfail, *_kernel_args(snapshot), P, W, snapshot.poly,
-            snapshot.poly_origin, ap, ac, snapshot.grid, snapshot.cell_start,
+        sel = np.flatnonzero((group_all >= g0) & (group_all < g0 + len(chunk)))
+        order = sel[_spatial_chunks(P[sel])]
+        r, t, c = KB.batch_topk_static(
+            order, int(k), group_all - g0, static, sfail, *_kernel_args(snapshot), P, W,
+            snapshot.poly, snapshot.poly_origin, ap, ac, snapshot.grid, snapshot.cell_start,
         )  # fmt: skip
-    else:
-        rows, totals, counts = K.batch_topk(
-            order, int(k), *_kernel_args(snapshot), P, W, snapshot.poly, snapshot.poly_origin,
-            ap, ac, snapshot.grid, snapshot.cell_start,
-        )  # fmt: skip
+        rows[sel], totals[sel], counts[sel] = r[sel], t[sel], c[sel]
     q_idx = np.repeat(np.arange(len(effective)), counts)
     mask = np.arange(rows.shape[1])[None, :] < counts[:, None]
     flat_rows = rows[mask]

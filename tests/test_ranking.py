@@ -284,14 +284,14 @@ def test_allocation_validates_its_input():
     assert allocate(pd.DataFrame(columns=["project_id", "premise_id", "score_0_100"])).empty
 
 
-def test_batch_generic_kernel_equals_the_shared_precomputation(snap, monkeypatch):
+def test_batch_in_small_weighting_chunks_equals_all_at_once(snap, monkeypatch):
     import matcher.ranking as ranking
 
     projects = [dataclasses.replace(n, radius_km=None) for n in NEEDS if n.has_point] * 3
     projects = [dataclasses.replace(p, project_id=f"{p.project_id}-{i}")
                 for i, p in enumerate(projects)]  # fmt: skip
     shared = batch_match(snap, projects, radius_km=20, k=8)
-    monkeypatch.setattr(ranking, "_MAX_STATIC_GROUPS", 0)
+    monkeypatch.setattr(ranking, "_MAX_STATIC_GROUPS", 1)
     generic = batch_match(snap, projects, radius_km=20, k=8)
     assert shared["premise_id"].tolist() == generic["premise_id"].tolist()
     np.testing.assert_allclose(shared["score_0_100"], generic["score_0_100"], atol=1e-9)
