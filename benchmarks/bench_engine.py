@@ -25,6 +25,7 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from matcher import kernels as K  # noqa: E402
+from matcher import kernels_rows as KR  # noqa: E402
 from matcher.criteria import CRITERIA  # noqa: E402
 from matcher.engine import build_snapshot  # noqa: E402
 from matcher.needs import ProjectNeeds  # noqa: E402
@@ -267,7 +268,7 @@ def main() -> None:
     rank_premises(snap, q50[0], k=50)
     rank_premises(snap, qnat[0], k=50)
     batch_match(snap, q50[:4], radius_km=30, k=20)
-    K.read_floor(*snap.kernel_arrays())
+    KR.read_floor(*snap.kernel_arrays())
 
     def kernel_only(needs: ProjectNeeds):
         from matcher.ranking import _search_ranges
@@ -287,7 +288,7 @@ def main() -> None:
     tb_full = [timed(lambda q=q: rank_premises(snap, q, k=50), 3) for q in qnat]
     tb_full = [min(t) for t in tb_full]
     tb_kern = [min(timed(lambda q=q: kernel_only(q), 3)) for q in qnat]
-    floor = timed(lambda: K.read_floor(*snap.kernel_arrays()), 20)
+    floor = timed(lambda: KR.read_floor(*snap.kernel_arrays()), 20)
     t_floor = statistics.median(floor)
     in_bytes = sum(a.nbytes for a in snap.kernel_arrays())
 

@@ -26,8 +26,10 @@ import numpy as np
 import pandas as pd
 
 from matcher import kernels as K
+from matcher import kernels_rows as KR
 from matcher.criteria import CRITERIA, CRITERION_LABELS
 from matcher.errors import ValidationError
+from matcher.explanations import explanation_lines
 from matcher.geo import ZONES, max_scale_factor, scale_factor, to_projected
 from matcher.needs import ProjectNeeds
 from matcher.scoring import (
@@ -36,7 +38,6 @@ from matcher.scoring import (
     composite,
     criterion_detail,
     effective_weights,
-    explanation_lines,
     failure_codes,
     failure_reasons,
     needed_by_day,
@@ -313,7 +314,7 @@ def rank_projects(
     if subset:
         P, W, ap, ac = query_arrays(snapshot, subset, weights)
         rows = np.full(len(subset), row, dtype=np.int64)
-        totals, fails, _ = K.score_pairs(
+        totals, fails, _ = KR.score_pairs(
             rows, np.arange(len(subset)), *_kernel_args(snapshot)[:4], P, W,
             snapshot.poly, snapshot.poly_origin, ap, ac,
         )  # fmt: skip
@@ -399,7 +400,7 @@ def batch_match(
     q_idx = np.repeat(np.arange(len(effective)), counts)
     mask = np.arange(rows.shape[1])[None, :] < counts[:, None]
     flat_rows = rows[mask]
-    _, _, dist = K.score_pairs(
+    _, _, dist = KR.score_pairs(
         flat_rows, q_idx, *_kernel_args(snapshot)[:4], P, W, snapshot.poly,
         snapshot.poly_origin, ap, ac,
     )  # fmt: skip

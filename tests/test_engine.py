@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 from matcher import kernels as K
+from matcher import kernels_rows as KR
 from matcher.engine import build_snapshot
 from matcher.errors import ValidationError
 from matcher.geo import geodesic_distance_m, to_projected
@@ -144,7 +145,7 @@ def test_kernel_distance_is_exact_within_1e_5(snap, frame):
     needs = ProjectNeeds(target_lon=2.35, target_lat=48.85)
     P, W, ap, ac = query_arrays(snap, [needs])
     rows = np.arange(snap.n)
-    _, _, dist = K.score_pairs(rows, np.zeros(snap.n, np.int64), *snap.kernel_arrays()[:4], P, W,
+    _, _, dist = KR.score_pairs(rows, np.zeros(snap.n, np.int64), *snap.kernel_arrays()[:4], P, W,
                                snap.poly, snap.poly_origin, ap, ac)  # fmt: skip
     src = frame.set_index("premise_id").loc[snap.premise_ids]
     lon, lat = src["lon"].to_numpy(), src["lat"].to_numpy()
@@ -169,7 +170,7 @@ def test_kernel_distance_is_exact_within_1e_5(snap, frame):
 def test_compiled_totals_equal_the_numpy_reference(snap, needs):
     P, W, ap, ac = query_arrays(snap, [needs])
     rows = np.arange(snap.n)
-    totals, fails, _ = K.score_pairs(rows, np.zeros(snap.n, np.int64), *snap.kernel_arrays()[:4],
+    totals, fails, _ = KR.score_pairs(rows, np.zeros(snap.n, np.int64), *snap.kernel_arrays()[:4],
                                      P, W, snap.poly, snap.poly_origin, ap, ac)  # fmt: skip
     txy = None
     if needs.has_point:
@@ -188,7 +189,7 @@ def test_block_kernel_equals_row_kernel(snap):
     P, W, ap, ac = query_arrays(snap, [needs])
     rows, totals = K.topk_ranges(np.array([0]), np.array([snap.n]), snap.n, True,
                                  *snap.kernel_arrays(), P, W, snap.poly, snap.poly_origin, ap, ac)  # fmt: skip
-    ref, fails, _ = K.score_pairs(rows, np.zeros(len(rows), np.int64), *snap.kernel_arrays()[:4],
+    ref, fails, _ = KR.score_pairs(rows, np.zeros(len(rows), np.int64), *snap.kernel_arrays()[:4],
                                   P, W, snap.poly, snap.poly_origin, ap, ac)  # fmt: skip
     ref = np.where(fails != 0, ref - 1000.0, ref)
     np.testing.assert_array_equal(totals, ref)

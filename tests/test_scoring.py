@@ -10,6 +10,7 @@ from hypothesis import strategies as hst
 from matcher.criteria import CRITERIA
 from matcher.domain import PROJECT_TYPES
 from matcher.errors import ValidationError
+from matcher.explanations import fr_number
 from matcher.needs import ProjectNeeds
 from matcher.scoring import (
     FAILURES,
@@ -17,7 +18,6 @@ from matcher.scoring import (
     composite,
     effective_weights,
     failure_codes,
-    fr_number,
     sensitivity_report,
     topsis,
     validate_weights,
