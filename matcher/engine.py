@@ -6,7 +6,7 @@
 ``nearest_tiers_lieu_m``, ``population_20km``; any of them may be missing)
 into a :class:`PremiseSnapshot`:
 
-* rows sorted by (zone, 10 km grid cell, premise id), so that every zone is
+* rows sorted by (zone, 5 km grid cell, premise id), so that every zone is
   one slice and every row of grid cells one contiguous range (the compiled
   radius search scans a few ranges instead of gathering indices);
 * projected metres (float64), attributes as float32 (NaN unknown) and int8
@@ -49,7 +49,7 @@ from matcher.geo import (
 __all__ = ["PremiseSnapshot", "build_snapshot", "GRID_CELL_M"]
 
 #: Side of the grid cells used by radius searches (metres).
-GRID_CELL_M = 10_000.0
+GRID_CELL_M = 5_000.0
 _EPOCH = np.datetime64("1970-01-01", "D")
 _FLAG_COLUMNS = {
     K.B_PMR: "pmr_accessible",
