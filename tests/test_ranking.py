@@ -295,3 +295,15 @@ def test_batch_in_small_weighting_chunks_equals_all_at_once(snap, monkeypatch):
     generic = batch_match(snap, projects, radius_km=20, k=8)
     assert shared["premise_id"].tolist() == generic["premise_id"].tolist()
     np.testing.assert_allclose(shared["score_0_100"], generic["score_0_100"], atol=1e-9)
+
+
+def test_empty_catalogue_and_integer_ids():
+    empty = build_snapshot(pd.DataFrame({"premise_id": pd.Series([], dtype=str)}))
+    assert rank_premises(empty, HAND_NEEDS).empty
+    assert batch_match(empty, [HAND_NEEDS], radius_km=10).empty
+    ints = build_snapshot(grid_premises().assign(premise_id=[6, 2, 4, 1, 5, 3]))
+    out = rank_premises(ints, HAND_NEEDS, ONLY_DISTANCE_AND_SURFACE, k=10)
+    assert out["premise_id"].tolist() == [6, 2, 1, 4]
+    assert explain(ints, HAND_NEEDS, 2, ONLY_DISTANCE_AND_SURFACE).score_0_100 == pytest.approx(
+        71.25, abs=0.01
+    )
