@@ -313,7 +313,7 @@ def cost_score(cost_eur: object, budget_eur: object) -> np.ndarray:
     [1.0, 0.75, 0.5, 0.0, nan]
     """
     c, b = _f(cost_eur), _f(budget_eur)
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         r = np.where(c <= 0, 0.0, c / b)
     s = np.clip(1.0 - r / 2.0, 0.0, 1.0)
     return np.atleast_1d(np.where(np.isnan(c) | np.isnan(b), np.nan, s))

@@ -183,6 +183,7 @@ def test_compiled_totals_equal_the_numpy_reference(snap, needs):
     np.testing.assert_array_equal(fails, ref_fails)
 
 
+@pytest.mark.slow  # compiles the parallel kernel on a cold cache (~7 s), then fast
 def test_block_kernel_equals_row_kernel(snap):
     needs = ProjectNeeds(target_lon=2.35, target_lat=48.85, radius_km=30, surface_target_m2=300,
                          max_rent_eur_year=30_000, budget_purchase_eur=300_000)  # fmt: skip

@@ -229,6 +229,7 @@ def test_rank_projects_agrees_with_explain(snap):
     assert "p1" in set(out["project_id"])
 
 
+@pytest.mark.slow  # compiles the batch kernels on a cold cache (~15 s), then fast
 def test_batch_equals_rank_premises_with_the_batch_radius(snap):
     projects = [n for n in NEEDS if n.has_point]
     pairs = batch_match(snap, projects, radius_km=15, k=5)
