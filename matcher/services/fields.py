@@ -194,7 +194,8 @@ PREMISE_RULES: Final[dict[str, Callable[[str, Any], Any]]] = {
     "available_from": _date,
     "connectivity": _code(CONNECTIVITY),
     "distance_to_station_m": _number(),
-    "parking_spaces": _number(0, None, integer=True),
+    # Bounded so that every accepted value fits a 32-bit INTEGER column (PostgreSQL).
+    "parking_spaces": _number(0, 100_000, integer=True),
     "pmr_accessible": _boolean,
     "pollution": _code(POLLUTION),
     "heritage_listed": _boolean,
