@@ -15,6 +15,7 @@ True
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -290,11 +291,21 @@ def fit_view(
     return pdk.ViewState(longitude=(w + e) / 2, latitude=(s + n) / 2, zoom=zoom)
 
 
+class OfflineDeck(pdk.Deck):
+    """A Deck whose JSON is compact (pydeck indents it, which makes outlines 5x heavier)."""
+
+    def to_json(self) -> str:
+        """Return the deck as compact JSON (what Streamlit sends to the browser)."""
+        from pydeck.bindings.json_tools import default_serialize
+
+        return json.dumps(self, sort_keys=True, default=default_serialize, separators=(",", ":"))
+
+
 def build_deck(
     layers: Sequence[pdk.Layer], view: pdk.ViewState, *, height_px: int = 500
 ) -> pdk.Deck:
     """Return an offline Deck (no base map, no tiles) with the shared tooltip."""
-    return pdk.Deck(
+    return OfflineDeck(
         layers=list(layers),
         initial_view_state=view,
         map_style=None,

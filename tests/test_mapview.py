@@ -122,3 +122,17 @@ def test_circle_outline_radius_is_about_right():
     ring = np.array(mapview.circle_outline(2.0, 46.0, 10.0))
     dlat_km = (ring[:, 1].max() - ring[:, 1].min()) / 2 * 111.0
     assert dlat_km == pytest.approx(10.0, rel=0.01)
+
+
+def pdk_json(deck) -> str:
+    from pydeck.bindings.json_tools import serialize
+
+    return serialize(deck)
+
+
+def test_deck_json_is_compact_and_complete(results):
+    deck = mapview.results_deck(results, outlines=OUTLINES)
+    text = deck.to_json()
+    assert "\n" not in text and '", "' not in text and '": ' not in text
+    assert len(text) < len(pdk_json(deck)) / 2
+    assert json.loads(text)["layers"][0]["data"]["features"][0]["properties"]["name"] == "Tarn"
