@@ -48,7 +48,7 @@ with ui.french_errors():
     with left:
         st.markdown("**Locaux par type**")
         by_kind = keyfigures.counts_by(premises, "kind")
-        st.bar_chart(by_kind.set_index("label")["count"], horizontal=True, height=320)
+        st.bar_chart(by_kind.set_index("label")["count"], horizontal=True, height=320, sort=False)
     with right:
         st.markdown("**Locaux par région**")
         by_region = premises["region_name"].fillna("inconnue").value_counts()

@@ -41,10 +41,17 @@ c4.metric("Emplois attendus", ui.fmt_int(sum(_impact(d, "jobs", "expected_jobs")
 left, right = st.columns(2)
 with left:
     st.markdown("**Dossiers par étape**")
-    st.bar_chart(totals.set_index("label")["deals"], horizontal=True, height=280)
+    st.bar_chart(totals.set_index("label")["deals"], horizontal=True, height=280, sort=False)
 with right:
     st.markdown("**Tickets par étape (€)**")
-    st.bar_chart(totals.set_index("label")["tickets_eur"], horizontal=True, height=280)
+    if totals["tickets_eur"].sum() > 0:
+        st.bar_chart(
+            totals.set_index("label")["tickets_eur"], horizontal=True, height=280, sort=False
+        )
+    else:
+        st.caption(
+            "Aucun ticket renseigné pour l'instant (page Pipeline, « Ticket et indicateurs »)."
+        )
 
 points = pd.DataFrame(
     [
@@ -64,7 +71,7 @@ with ui.french_errors():
     deck = mapview.build_deck(
         [
             mapview.base_layer(ui.national_outlines()),
-            mapview.points_layer(points, layer_id="dossiers", radius_m=3000),
+            mapview.points_layer(points, layer_id="dossiers", radius_m=3000, radius_min_pixels=6),
         ],
         mapview.fit_view(points if len(points.dropna()) else None),
     )

@@ -241,10 +241,10 @@ def target_layers(lon: float, lat: float, radius_km: float | None) -> list[pdk.L
 def zoom_for_bounds(
     west: float, south: float, east: float, north: float, width_px: int = 700, height_px: int = 500
 ) -> float:
-    """Return the Web-Mercator zoom level that fits a box in a viewport (clamped 3-14).
+    """Return the deck.gl zoom level that fits a box in a viewport (clamped 2-14).
 
     >>> round(zoom_for_bounds(-5, 42, 8, 51), 1)
-    5.7
+    4.7
     """
     lon_span = max(east - west, 1e-4)
 
@@ -253,9 +253,10 @@ def zoom_for_bounds(
         return math.log(math.tan(math.pi / 4 + math.radians(lat) / 2))
 
     lat_span = max(merc(north) - merc(south), 1e-6)
-    zoom_x = math.log2(width_px * 360.0 / (256.0 * lon_span))
-    zoom_y = math.log2(height_px * 2 * math.pi / (256.0 * lat_span))
-    return float(min(max(min(zoom_x, zoom_y), 3.0), 14.0))
+    # deck.gl's zoom 0 shows the world on 512 pixels (not 256 as raster tiles).
+    zoom_x = math.log2(width_px * 360.0 / (512.0 * lon_span))
+    zoom_y = math.log2(height_px * 2 * math.pi / (512.0 * lat_span))
+    return float(min(max(min(zoom_x, zoom_y), 2.0), 14.0))
 
 
 def fit_view(
