@@ -14,8 +14,14 @@ from matcher.services import premises as premise_service
 actor = ui.require_user("owner")
 st.title("Mes locaux")
 
-tab_list, tab_form, tab_import, tab_match = st.tabs(
-    ["Liste et statuts", "Ajouter / modifier", "Import en masse", "Projets adaptés"]
+tab_list, tab_form, tab_import, tab_match, tab_requests = st.tabs(
+    [
+        "Liste et statuts",
+        "Ajouter / modifier",
+        "Import en masse",
+        "Projets adaptés",
+        "Demandes reçues",
+    ]
 )
 
 # --- list ------------------------------------------------------------------------------
@@ -306,3 +312,36 @@ with tab_match:
                                                  "completeness": "Complétude"}),
                     hide_index=True, key="premises_match_table",
                 )  # fmt: skip
+
+# --- requests received -------------------------------------------------------------------
+with tab_requests:
+    from matcher.services import requests as request_service
+
+    received = ui.call(request_service.list_requests, actor) or []
+    if not received:
+        st.info("Aucune demande reçue pour vos locaux.")
+    else:
+        frame = pd.DataFrame(received)
+        st.dataframe(
+            frame[["id", "premise_name", "from_organisation", "message", "status", "answer"]].rename(
+                columns={"id": "N°", "premise_name": "Local", "from_organisation": "De", "message": "Message",
+                         "status": "Statut", "answer": "Réponse"}),
+            hide_index=True, key="premises_requests_table",
+        )  # fmt: skip
+        req_by_id = {r["id"]: r for r in received}
+        rid = st.selectbox(
+            "Demande", list(req_by_id),
+            format_func=lambda i: f"n°{i} — {req_by_id[i]['from_organisation']} ({req_by_id[i]['premise_name']})",
+            key="premises_request_id",
+        )  # fmt: skip
+        answer = st.text_area("Votre réponse", key=f"premises_request_answer_{rid}")
+        r1, r2 = st.columns(2)
+        if r1.button("Répondre", key="premises_request_reply"):
+            if not answer.strip():
+                st.error("Écrivez une réponse avant de l'envoyer.")
+            elif ui.call(request_service.answer_request, actor, rid, answer.strip()) is not None:
+                st.success("Réponse envoyée.")
+        if r2.button("Clore la demande", key="premises_request_close") and ui.call(
+            request_service.close_request, actor, rid
+        ):
+            st.success("Demande close.")

@@ -143,6 +143,7 @@ with ui.french_errors():
         target=(target["lon"], target["lat"]),
         radius_km=needs["radius_km"],
         selected_id=selected,
+        background=ui.national_outlines(),
     )
     st.pydeck_chart(deck, height=460, key="search_map")
 

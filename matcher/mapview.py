@@ -362,8 +362,12 @@ def results_deck(
     target: tuple[float, float] | None = None,
     radius_km: float | None = None,
     selected_id: Any = None,
+    background: dict[str, Any] | None = None,
 ) -> pdk.Deck:
     """Return the map of ranked premises coloured by score, over commune outlines.
+
+    ``background`` (e.g. département outlines) is drawn under ``outlines`` so the
+    map keeps its context beyond the communes around the target.
 
     ``results`` needs ``lon``, ``lat`` and ideally ``score_0_100``,
     ``premise_id``, ``name``, ``kind``, ``floor_area_m2``, ``commune``.
@@ -382,6 +386,8 @@ def results_deck(
             dtype=object,
         )
     layers: list[pdk.Layer] = []
+    if background is not None:
+        layers.append(base_layer(background, layer_id="fond_large"))
     if outlines is not None:
         layers.append(base_layer(outlines))
     if target is not None:

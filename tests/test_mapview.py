@@ -61,6 +61,11 @@ def test_results_deck_is_offline_and_draws_outlines_under_points(results):
     assert points[0]["_color"][1] > points[0]["_color"][0]  # 91/100 is green
 
 
+def test_background_is_drawn_first(results):
+    spec = _spec(mapview.results_deck(results, outlines=OUTLINES, background=OUTLINES))
+    assert [layer["id"] for layer in spec["layers"]][:2] == ["fond_large", "fond"]
+
+
 def test_selected_premise_is_highlighted(results):
     spec = _spec(mapview.results_deck(results, selected_id=2))
     colours = {p["premise_id"]: p["_color"] for p in spec["layers"][-1]["data"]}

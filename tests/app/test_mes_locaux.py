@@ -128,3 +128,27 @@ def test_another_owner_sees_none_of_these_premises(page, outsiders):
     assert not at.exception
     assert texts(at, "caption")[0].startswith("0 local")
     assert not premise_service.list_premises(outsiders["owner"], {"mine": True})
+
+
+def test_owner_answers_a_request_from_a_holder(page, actors):
+    from matcher.services import requests as request_service
+
+    owner, holder = actors["owner"], actors["holder"]
+    premise = premise_service.list_premises(owner, {"mine": True, "status": "available"}, limit=1)[
+        0
+    ]
+    sent = request_service.create_request(holder, premise["id"], "Pouvons-nous visiter ?")
+    at = page("mes_locaux", owner)
+    at.selectbox(key="premises_request_id").set_value(sent["id"]).run()
+    button(at, "Répondre").click().run()
+    assert texts(at, "error") == ["Écrivez une réponse avant de l'envoyer."]
+    at.text_area(key=f"premises_request_answer_{sent['id']}").input("Oui, mardi à 10 h.")
+    button(at, "Répondre").click().run()
+    assert not at.exception
+    mine = {r["id"]: r for r in request_service.list_requests(holder)}
+    assert mine[sent["id"]]["answer"] == "Oui, mardi à 10 h."
+
+
+def test_other_owner_does_not_see_the_requests(page, outsiders):
+    at = page("mes_locaux", outsiders["owner"])
+    assert "Aucune demande reçue pour vos locaux." in texts(at, "info")
