@@ -120,3 +120,33 @@ def test_fund_officer_searches_without_shortlist(page, actors):
     at = _search(page("trouver_un_lieu", actors["fund"]))
     assert not at.exception
     assert not [b for b in at.button if b.label == "Garder ce local"]
+
+
+def _all_text(at) -> str:
+    parts = []
+    for kind in ("markdown", "caption", "text", "info", "warning", "error", "success", "metric"):
+        parts.extend(str(getattr(e, "value", "")) for e in getattr(at, kind))
+    parts.extend(d.value.to_csv() for d in at.dataframe)
+    parts.extend(str(o) for s in at.selectbox for o in s.options)
+    return "\n".join(parts)
+
+
+def test_private_fields_of_a_premise_never_reach_a_holder(page, actors):
+    from matcher.services import premises as premise_service
+
+    at = _search(page("trouver_un_lieu", actors["holder"]))
+    first = int(at.session_state["search_result"]["premise_id"].iloc[0])
+    admin = actors["admin"]
+    current = premise_service.get_premise(admin, first)
+    premise_service.update_premise(
+        admin,
+        first,
+        {"internal_notes": "NOTE-SECRETE-42", "contact_email": "secret.contact@exemple.fr"},
+        current["version"],
+    )
+    at = _search(page("trouver_un_lieu", actors["holder"]))
+    assert int(at.session_state["search_result"]["premise_id"].iloc[0]) == first
+    shown = _all_text(at)
+    assert "NOTE-SECRETE-42" not in shown and "secret.contact@exemple.fr" not in shown
+    table = at.session_state["search_result"]
+    assert "internal_notes" not in table.columns and "contact_email" not in table.columns
