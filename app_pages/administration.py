@@ -22,6 +22,7 @@ with t_org:
     if orgs:
         frame = pd.DataFrame([asdict(o) for o in orgs])
         frame["kind"] = frame["kind"].map(lambda k: ROLES.get(k, k))
+        frame["siren"] = frame["siren"].fillna("")
         st.dataframe(
             frame.rename(columns={"id": "N°", "name": "Nom", "kind": "Rôle des membres", "siren": "SIREN",
                                   "is_active": "Active"}),
