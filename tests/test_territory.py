@@ -141,3 +141,14 @@ def test_population_within_is_monotonic_in_radius(territory):
     radii = [1, 5, 20, 50]
     pops = [territory.population_within(2.35, 48.85, r)[0] for r in radii]
     assert pops == sorted(pops)
+
+
+def test_epci_expansion(territory):
+    lyon = territory.communes_of_epci("200046977")
+    assert "69123" in lyon and 55 <= len(lyon) <= 59
+    codes = territory.expand_target_codes(["200046977", "2a", "75101", "01001"])
+    assert "2A" in codes and "75056" in codes and "01001" in codes and "69123" in codes
+    with pytest.raises(InvalidCodeError, match="EPCI"):
+        territory.communes_of_epci("12")
+    with pytest.raises(UnknownTerritoryError, match="999999999"):
+        territory.communes_of_epci("999999999")

@@ -23,7 +23,7 @@ import pandas as pd
 
 from matcher.criteria import CRITERIA, CRITERION_LABELS
 from matcher.engine import PremiseSnapshot, build_snapshot
-from matcher.errors import NotFound, PermissionDenied
+from matcher.errors import MatcherError, NotFound, PermissionDenied, ValidationError
 from matcher.needs import ProjectNeeds
 from matcher.ranking import MatchExplanation, explain, rank_premises, rank_projects
 from matcher.scoring import ENGINE_VERSION, PRESETS
@@ -105,7 +105,21 @@ def engine_snapshot(session=None) -> tuple[int, PremiseSnapshot, pd.DataFrame]:
 
 
 def _needs(needs: ProjectNeeds | Mapping[str, Any]) -> ProjectNeeds:
-    return needs if isinstance(needs, ProjectNeeds) else ProjectNeeds.from_record(needs)
+    """Return engine needs; EPCI codes (SIREN) in the target become their communes."""
+    if isinstance(needs, ProjectNeeds):
+        return needs
+    record = dict(needs)
+    codes = record.get("target_insee_codes")
+    if isinstance(codes, str):
+        codes = [c for c in codes.replace(",", "|").split("|") if c.strip()]
+    if codes is not None and not isinstance(codes, float):
+        try:
+            record["target_insee_codes"] = load_territory().expand_target_codes(codes)
+        except MatcherError as exc:
+            raise ValidationError(
+                f"Zone visée : {exc}", field="target_insee_codes", value=codes
+            ) from None
+    return ProjectNeeds.from_record(record)
 
 
 @dataclass

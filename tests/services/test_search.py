@@ -82,3 +82,23 @@ def test_presets_and_labels():
     assert set(presets) >= {"coworking", "fablab", "food"}
     labels = search.criteria_labels()
     assert set(labels) == set(next(iter(presets.values())))
+
+
+def test_target_by_epci_expands_to_its_communes(world):
+    # CA du Bassin de Bourg-en-Bresse holds 01004? Use the EPCI of the premises' commune.
+    from matcher.territory import load_territory
+
+    epci = load_territory().commune("01004")["epci_code"]
+    needs = {"project_type": "coworking", "target_insee_codes": epci}
+    table = search.search_premises(world.holder_a, needs, k=10).table
+    assert set(table["premise_id"]) == {world.premise_a, world.premise_b}
+    far = {"project_type": "coworking", "target_insee_codes": "200046977"}  # Métropole de Lyon
+    assert search.search_premises(world.holder_a, far, k=10).table.empty
+
+
+@pytest.mark.parametrize("bad", ["12345678", "999999999", "ZZ"])
+def test_bad_target_codes_are_named(world, bad):
+    from matcher.errors import ValidationError
+
+    with pytest.raises(ValidationError, match=bad):
+        search.search_premises(world.holder_a, {"target_insee_codes": bad})
