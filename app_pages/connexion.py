@@ -3,6 +3,7 @@
 import streamlit as st
 
 from app_pages import _common as ui
+from matcher import auth
 from matcher.services import accounts
 
 st.title("Connexion")
@@ -22,6 +23,18 @@ if submitted:
         if actor is not None:
             ui.set_user(actor)
             st.rerun()
+
+if auth.oidc_configured(st.secrets):
+    st.divider()
+    if not st.user.get("is_logged_in", False):
+        st.button("Se connecter avec l'annuaire (OpenID Connect)", on_click=st.login)
+    else:
+        actor = ui.call(auth.actor_from_oidc, {}, st.user.to_dict())
+        if actor is not None:
+            ui.set_user(actor)
+            st.rerun()
+        else:
+            st.button("Se déconnecter de l'annuaire", on_click=st.logout)
 
 if ui.demo_mode():
     from matcher.services.demo import demo_login_help
