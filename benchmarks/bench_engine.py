@@ -293,6 +293,12 @@ def main() -> None:
         P, *_ = query_arrays(snap, [q])
         s, e = K.radius_ranges(P, snap.grid, snap.cell_start)
         cand.append(int((e - s).sum()))
+    # first query of a weighting: the project-independent parts are computed
+    tb_cold = []
+    for q in qnat:
+        snap.__dict__.pop("_static_cache", None)
+        tb_cold.append(timed(lambda q=q: rank_premises(snap, q, k=50), 1)[0])
+    # later queries with the same weighting reuse them (the usual case: presets)
     tb_full = [timed(lambda q=q: rank_premises(snap, q, k=50), 3) for q in qnat]
     tb_full = [min(t) for t in tb_full]
     tb_kern, tb_kern_cpu = [], []
@@ -338,7 +344,9 @@ def main() -> None:
         ("(a) rayon 50 km, top 50 : noyau seul (médiane)", med(ta_kern) * 1e3, ""),
         ("(b) national sans rayon, top 50 : rank_premises complet (médiane)", med(tb_full) * 1e3,
          "<= 15 ms"),
-        ("(b) national, noyau seul (médiane)", med(tb_kern) * 1e3, ""),
+        ("(b) national, 1re requête d'une pondération (médiane)", med(tb_cold) * 1e3, ""),
+        ("(b) national, balayage complet sans borne : noyau seul (médiane)",
+         med(tb_kern) * 1e3, ""),
         ("plancher mémoire : lecture unique des mêmes tableaux (médiane)", t_floor * 1e3, ""),
         (f"(c) lot {len(projects):,} projets x {n:,} locaux, 30 km, top 20", t_batch * 1e3,
          "<= 5000 ms"),
@@ -352,7 +360,8 @@ def main() -> None:
         print(f"{label:<74} {ms:>11.2f}  {target}")
     print()
     print(f"(a) candidats parcourus par requête : médiane {med(cand):,.0f}, max {max(cand):,}")
-    print(f"(b) ratio noyau / plancher mémoire : {med(tb_kern) / t_floor:.2f}  (cible <= 4)")
+    print(f"(b) ratio balayage complet / plancher mémoire : {med(tb_kern) / t_floor:.2f}"
+          "  (cible <= 4)")  # fmt: skip
     print(f"(b) noyau : temps CPU (tous threads) médian {med(tb_kern_cpu) * 1e3:.1f} ms")
     print(f"(c) lot : temps CPU (tous threads) {c_batch:.2f} s pour {t_batch:.2f} s écoulées")
     load = os.getloadavg()[0]

@@ -223,6 +223,14 @@ def rank_premises(
     if k < 1:
         raise ValidationError(f"k doit être au moins 1 (reçu {k}).", field="k", value=k)
     P, W, ap, ac = query_arrays(snapshot, [needs], weights)
+    if (
+        _BOUNDED_NATIONAL
+        and not include_failed
+        and needs.has_point
+        and needs.radius_km is None
+        and snapshot.n >= _BOUNDED_MIN_ROWS
+    ):
+        return _detail_frame(snapshot, needs, _national_rows(snapshot, needs, weights, k), W[0])
     starts, ends = _search_ranges(snapshot, needs, P)
     if len(starts):
         # below ~50,000 rows a parallel launch costs more than it saves
@@ -236,6 +244,59 @@ def rank_premises(
     else:
         rows = np.empty(0, dtype=np.int64)
     return _detail_frame(snapshot, needs, rows, W[0])
+
+
+#: National queries (a point, no radius) go through the bounded batch kernel...
+_BOUNDED_NATIONAL = True
+#: ...on catalogues large enough for the precomputation to pay off.
+_BOUNDED_MIN_ROWS = 50_000
+#: A radius longer than any zone's extent: with it, a query scans its whole zone.
+_NATIONAL_RADIUS_KM = 3000.0
+#: Precomputed project-independent parts kept per snapshot (one per weighting).
+_STATIC_CACHE_SIZE = 8
+
+
+def _static_parts(snapshot, w: np.ndarray, qpv_target: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Return the weighting's static partial sums and fail bits, cached on the snapshot."""
+    from matcher import kernels_batch as KB
+
+    cache = snapshot.__dict__.setdefault("_static_cache", {})
+    key = (tuple(np.round(w, 15)), bool(qpv_target))
+    if key not in cache:
+        if len(cache) >= _STATIC_CACHE_SIZE:
+            cache.pop(next(iter(cache)))
+        static, sfail = KB.static_parts(np.array(w), bool(qpv_target), snapshot.F, snapshot.B)
+        cache[key] = (static[None, :], sfail[None, :])
+    return cache[key]
+
+
+def _national_rows(snapshot, needs: ProjectNeeds, weights: object, k: int) -> np.ndarray:
+    """Return the top-k rows of a point query without radius, best first.
+
+    Same result as the full scan: the query is rewritten with a radius longer
+    than its zone (so nothing is cut) and an explicit decay scale equal to the
+    no-radius default (so every score is unchanged), then scanned by the batch
+    kernel, whose upper bound skips the rows that cannot enter the top k.
+    Project-independent parts are computed once per weighting and reused.
+    """
+    from matcher import kernels_batch as KB
+    from matcher.needs import DEFAULT_HALF_DISTANCE_KM
+
+    wide = dataclasses.replace(
+        needs,
+        radius_km=_NATIONAL_RADIUS_KM,
+        decay_scale_km=needs.decay_scale_km or DEFAULT_HALF_DISTANCE_KM,
+    )
+    P, W, ap, ac = query_arrays(snapshot, [wide], weights)
+    if not _zone_present(snapshot, wide.zone):
+        return np.empty(0, dtype=np.int64)
+    static, sfail = _static_parts(snapshot, W[0], wide.qpv_target)
+    rows, _, counts = KB.batch_topk_static(
+        np.zeros(1, dtype=np.int64), int(k), np.zeros(1, dtype=np.int64), static, sfail,
+        *_kernel_args(snapshot), P, W, snapshot.poly, snapshot.poly_origin, ap, ac,
+        snapshot.grid, snapshot.cell_start,
+    )  # fmt: skip
+    return rows[0, : counts[0]]
 
 
 @dataclass(frozen=True)

@@ -308,3 +308,37 @@ def test_empty_catalogue_and_integer_ids():
     assert explain(ints, HAND_NEEDS, 2, ONLY_DISTANCE_AND_SURFACE).score_0_100 == pytest.approx(
         71.25, abs=0.01
     )
+
+
+NATIONAL = [
+    ProjectNeeds(project_id="n1", project_type="coworking", target_lon=2.3, target_lat=48.8),
+    ProjectNeeds(project_id="n2", project_type="fablab", target_lon=2.6, target_lat=49.0,
+                 surface_min_m2=100, surface_target_m2=300, budget_purchase_eur=400_000,
+                 fibre_required=True, qpv_target=True, decay="gaussian"),
+    ProjectNeeds(project_id="n3", project_type="food", target_lon=2.4, target_lat=48.9,
+                 decay="linear", decay_scale_km=20, pmr_required=True,
+                 tenures="lease|free_provision", max_rent_eur_year=30_000),
+    ProjectNeeds(project_id="n4", project_type="cultural", target_lon=2.35, target_lat=48.85,
+                 target_insee_codes="92|75056", needed_by="2026-12-01"),
+    ProjectNeeds(project_id="n5", project_type="hybrid", target_lon=55.45, target_lat=-20.9),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("needs", NATIONAL, ids=lambda n: n.project_id)
+@pytest.mark.parametrize("weights", [None, {c: 1.0 for c in CRITERIA}])
+def test_bounded_national_path_equals_the_full_scan(snap, monkeypatch, needs, weights):
+    """The pruned national search returns exactly the full scan's ranking and scores."""
+    import matcher.ranking as R
+
+    monkeypatch.setattr(R, "_BOUNDED_MIN_ROWS", 0)
+    monkeypatch.setattr(R, "_BOUNDED_NATIONAL", True)
+    for k in (1, 7, 50):
+        fast = rank_premises(snap, needs, weights, k=k)
+        monkeypatch.setattr(R, "_BOUNDED_NATIONAL", False)
+        full = rank_premises(snap, needs, weights, k=k)
+        monkeypatch.setattr(R, "_BOUNDED_NATIONAL", True)
+        assert fast["premise_id"].tolist() == full["premise_id"].tolist()
+        np.testing.assert_allclose(fast["score_0_100"], full["score_0_100"], atol=1e-9)
+        pd.testing.assert_frame_equal(fast.drop(columns="score_0_100"),
+                                      full.drop(columns="score_0_100"))  # fmt: skip
+    assert len(snap.__dict__.get("_static_cache", {})) <= R._STATIC_CACHE_SIZE
