@@ -179,6 +179,24 @@ def _search_ranges(snapshot, needs: ProjectNeeds, P: np.ndarray) -> tuple[np.nda
     return cuts, np.minimum(cuts + _CHUNK_ROWS, end)
 
 
+_CRITERION_BITS = 1 << np.arange(len(CRITERIA), dtype=np.int64)
+
+
+@functools.lru_cache(maxsize=4096)
+def _failure_text(bits: int) -> str:
+    return "|".join(failure_codes(bits)) if bits else ""
+
+
+@functools.lru_cache(maxsize=4096)
+def _missing_text(bits: int) -> str:
+    return "|".join(c for j, c in enumerate(CRITERIA) if bits >> j & 1)
+
+
+def _joined_codes(bits: np.ndarray, text) -> list[str]:
+    """Return the ``|``-joined names of each row's bit set (cached per distinct set)."""
+    return [text(b) for b in np.asarray(bits, dtype=np.int64).tolist()]
+
+
 def _detail_frame(snapshot, needs: ProjectNeeds, rows: np.ndarray, w: np.ndarray) -> pd.DataFrame:
     scores, known, fails, dist = criterion_detail(snapshot, needs, rows, _target_xy(needs))
     total, contrib, completeness = composite(scores, known, w)
@@ -190,15 +208,14 @@ def _detail_frame(snapshot, needs: ProjectNeeds, rows: np.ndarray, w: np.ndarray
         "score_0_100": total,
         "completeness": completeness,
         "eligible": fails == 0,
-        "failed": ["|".join(failure_codes(b)) if b else "" for b in fails],
+        "failed": _joined_codes(fails, _failure_text),
         "distance_m": dist,
     }
     for j, c in enumerate(CRITERIA):
         cols[f"score_{c}"] = scores[:, j]
         cols[f"contrib_{c}"] = contrib[:, j]
     unknown = (known < 1) & (w > 0)
-    names = np.asarray(CRITERIA)
-    cols["missing"] = ["|".join(names[u]) for u in unknown]
+    cols["missing"] = _joined_codes(unknown @ _CRITERION_BITS, _missing_text)
     out = pd.DataFrame(cols)
     out.attrs["weights"] = dict(zip(CRITERIA, w.tolist(), strict=True))
     out.attrs["engine_version"] = ENGINE_VERSION
