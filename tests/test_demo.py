@@ -102,3 +102,10 @@ def test_production_mode_seeds_nothing(tmp_path, monkeypatch, territory):
             ensure_demo_database("small")
     finally:
         dispose_engines()
+
+
+def test_warm_engine_runs_every_kernel_on_the_demo(territory, capsys):
+    from matcher.demo import warm_engine
+
+    warm_engine(synthetic_premises(300, seed=2), synthetic_projects(5, seed=2))
+    assert "Moteur prêt" in capsys.readouterr().out
