@@ -212,3 +212,29 @@ def apply_versioned_changes(
         raise concurrent_error(label, row.id, -1, expected_version, changes) from exc
     new = {k: getattr(row, k) for k in changes}
     return old, new
+
+
+def target_organisation(
+    session: Session, actor: Actor, requested: int | None, kind: str, what: str, kind_label: str
+) -> Any:
+    """Return the organisation a new object is created for, checking the actor may.
+
+    Non-admins create for their own organisation only; admins may name one,
+    which must be of ``kind`` (``what`` is the French plural of the objects,
+    ``kind_label`` the French name of the kind, for the messages).
+    """
+    from matcher.storage.models import Organisation
+
+    organisation_id = requested
+    if organisation_id is None or not actor.is_admin:
+        if organisation_id not in (None, actor.organisation_id):
+            raise PermissionDenied(f"Vous ne pouvez créer des {what} que pour votre organisation.")
+        organisation_id = actor.organisation_id
+    org = session.get(Organisation, organisation_id)
+    if org is None:
+        raise NotFound(f"Organisation n° {organisation_id} introuvable.")
+    if org.kind != kind:
+        raise ValidationError(
+            f"L'organisation « {org.name} » n'est pas {kind_label}.", field="organisation_id"
+        )
+    return org

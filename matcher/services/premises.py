@@ -25,6 +25,7 @@ from matcher.services._common import (
     audit,
     bump_catalogue,
     check_actor,
+    target_organisation,
     transaction,
 )
 from matcher.services.fields import PREMISE_REQUIRED, PREMISE_RULES, clean_values
@@ -168,21 +169,11 @@ def create_premise(
     values = dict(values)
     with transaction(session) as s:
         check_actor(s, actor, "owner", "admin")
-        organisation_id = values.pop("organisation_id", None)
-        if organisation_id is None or not actor.is_admin:
-            if organisation_id not in (None, actor.organisation_id):
-                raise PermissionDenied(
-                    "Vous ne pouvez créer des locaux que pour votre organisation."
-                )
-            organisation_id = actor.organisation_id
-        org = s.get(Organisation, organisation_id)
-        if org is None:
-            raise NotFound(f"Organisation n° {organisation_id} introuvable.")
-        if org.kind != "owner":
-            raise ValidationError(
-                f"L'organisation « {org.name} » n'est pas une collectivité ou un propriétaire.",
-                field="organisation_id",
-            )
+        org = target_organisation(
+            s, actor, values.pop("organisation_id", None), "owner", "locaux",
+            "une collectivité ou un propriétaire",
+        )  # fmt: skip
+        organisation_id = org.id
         clean = clean_values(values, PREMISE_RULES, required=PREMISE_REQUIRED, label="fiche local")
         clean.setdefault("status", "available")
         clean["status"] = clean["status"] or "available"

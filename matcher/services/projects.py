@@ -25,6 +25,7 @@ from matcher.services._common import (
     apply_versioned_changes,
     audit,
     check_actor,
+    target_organisation,
     transaction,
 )
 from matcher.services.fields import PROJECT_REQUIRED, PROJECT_RULES, check_surfaces, clean_values
@@ -154,21 +155,11 @@ def create_project(
     values = dict(values)
     with transaction(session) as s:
         check_actor(s, actor, "holder", "admin")
-        organisation_id = values.pop("organisation_id", None)
-        if organisation_id is None or not actor.is_admin:
-            if organisation_id not in (None, actor.organisation_id):
-                raise PermissionDenied(
-                    "Vous ne pouvez créer des projets que pour votre organisation."
-                )
-            organisation_id = actor.organisation_id
-        org = s.get(Organisation, organisation_id)
-        if org is None:
-            raise NotFound(f"Organisation n° {organisation_id} introuvable.")
-        if org.kind != "holder":
-            raise ValidationError(
-                f"L'organisation « {org.name} » n'est pas un porteur de projet.",
-                field="organisation_id",
-            )
+        org = target_organisation(
+            s, actor, values.pop("organisation_id", None), "holder", "projets",
+            "un porteur de projet",
+        )  # fmt: skip
+        organisation_id = org.id
         values.pop("applied_to_fund", None)  # applying is its own, audited action
         clean = clean_values(values, PROJECT_RULES, required=PROJECT_REQUIRED, label="fiche projet")
         check_surfaces(clean)
