@@ -30,7 +30,7 @@ from matcher.scoring import ENGINE_VERSION, PRESETS
 from matcher.services._common import Actor, check_actor, transaction
 from matcher.services.catalogue import SnapshotCache, projects_frame
 from matcher.settings import database_url
-from matcher.storage.models import Organisation, Premise
+from matcher.storage.models import Premise
 from matcher.territory import load_territory
 from matcher.territory.attributes import enrich_premises
 
@@ -134,14 +134,6 @@ class SearchResult:
     candidates: int
 
 
-def _organisation_names(session, ids) -> dict[int, str]:
-    ids = sorted({int(i) for i in ids if pd.notna(i)})
-    if not ids:
-        return {}
-    rows = session.query(Organisation.id, Organisation.name).filter(Organisation.id.in_(ids))
-    return {i: n for i, n in rows}
-
-
 def search_premises(
     actor: Actor,
     needs: ProjectNeeds | Mapping[str, Any],
@@ -157,11 +149,9 @@ def search_premises(
         started = time.perf_counter()
         ranked = rank_premises(snapshot, project, weights, k=k, include_failed=include_failed)
         elapsed_ms = (time.perf_counter() - started) * 1000
+        # The catalogue frame already carries the owner organisation's name.
         info = frame.set_index("premise_id")
-        cols = [c for c in RESULT_COLUMNS if c in info.columns and c != "owner_org"]
-        table = ranked.join(info[cols], on="premise_id")
-        names = _organisation_names(s, table.get("organisation_id", pd.Series(dtype=float)))
-        table["owner_org"] = table["organisation_id"].map(names) if names else None
+        table = ranked.join(info[[c for c in RESULT_COLUMNS if c in info.columns]], on="premise_id")
     weights_out = {c: float(v) for c, v in (ranked.attrs.get("weights") or {}).items()}
     return SearchResult(
         table=table.reset_index(drop=True),
@@ -184,10 +174,7 @@ def explain_premise(
     with transaction(write=False) as s:
         check_actor(s, actor)
         _, snapshot, _ = engine_snapshot(s)
-        try:
-            return explain(snapshot, project, premise_id, weights)
-        except (KeyError, IndexError):
-            raise NotFound(f"Local n° {premise_id} introuvable ou indisponible.") from None
+        return explain(snapshot, project, premise_id, weights)  # unknown id: ValidationError
 
 
 def projects_for_premise(actor: Actor, premise_id: int, k: int = 10) -> pd.DataFrame:
@@ -207,13 +194,11 @@ def projects_for_premise(actor: Actor, premise_id: int, k: int = 10) -> pd.DataF
             )
         _, snapshot, _ = engine_snapshot(s)
         projects = projects_frame(s)
-    if premise.status != "available" or premise_id not in set(snapshot.premise_ids.tolist()):
+    try:
+        snapshot.rows_of([premise_id])
+    except ValidationError:  # not available, hence not in the engine's catalogue
         return pd.DataFrame(columns=["project_id", "name", "project_type", "score_0_100"])
-    projects = (
-        projects[projects["status"].fillna("active") != "archived"]
-        if "status" in projects
-        else projects
-    )
+    projects = projects[projects["status"].fillna("active") != "archived"]
     needs = [ProjectNeeds.from_record(r) for r in projects.to_dict("records")]
     ranked = rank_projects(snapshot, premise_id, needs, k=k)
     public = projects.assign(project_id=projects["project_id"].astype(str)).set_index("project_id")[
