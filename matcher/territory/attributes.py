@@ -33,24 +33,14 @@ CATCHMENT_RADIUS_KM = 20.0
 
 
 def _population_within_all(radius_km: float) -> pd.Series:
-    t = load_territory()
-    c = t.communes
-    pop = c["population"].fillna(0).to_numpy(dtype=float)
-    out = np.full(len(c), np.nan)
-    for zone, (tree, rows) in t._zone_trees.items():
-        if not len(rows):
-            continue
-        x, y = c["x_m"].to_numpy()[rows], c["y_m"].to_numpy()[rows]
-        grid_r = radius_km * 1000 * geo.max_scale_factor(zone) * (1 + 1e-9)
-        pairs = tree.query_pairs(grid_r, output_type="ndarray")
-        i = np.concatenate([pairs[:, 0], pairs[:, 1]])
-        j = np.concatenate([pairs[:, 1], pairs[:, 0]])
-        d = geo.grid_to_true_distance_m(x[i], y[i], x[j], y[j], zone)
-        keep = d <= radius_km * 1000
-        total = pop[rows].copy()  # the commune itself
-        np.add.at(total, i[keep], pop[rows][j[keep]])
-        out[rows] = total
-    return pd.Series(out, index=c.index, name="population_20km")
+    """Return, per commune, the population whose town hall is within ``radius_km``."""
+    c = load_territory().communes
+    out = pd.Series(np.nan, index=c.index, name="population_20km")
+    located = c["lon"].notna()
+    out[located] = load_territory().population_within(
+        c.loc[located, "lon"].to_numpy(), c.loc[located, "lat"].to_numpy(), radius_km
+    )
+    return out
 
 
 def _read_reference(name: str) -> pd.DataFrame | None:

@@ -298,8 +298,10 @@ class Territory:
             # Grid radius inflated by the zone's largest scale factor: never misses.
             grid_r = radius_km * 1000 * geo.max_scale_factor(zone) * (1 + 1e-9)
             hits = tree.query_ball_point(np.column_stack([x, y]), grid_r)
-            for j, h in enumerate(hits):
-                cand = rows[np.asarray(h, dtype=int)]
-                d = geo.grid_to_true_distance_m(x[j], y[j], cx[cand], cy[cand], zone)
-                out[sel[j]] = pop[cand][d <= radius_km * 1000].sum()
+            counts = np.fromiter((len(h) for h in hits), dtype=np.int64, count=len(hits))
+            query = np.repeat(np.arange(len(sel)), counts)
+            cand = rows[np.concatenate([np.asarray(h, dtype=np.int64) for h in hits])]
+            d = geo.grid_to_true_distance_m(x[query], y[query], cx[cand], cy[cand], zone)
+            inside = d <= radius_km * 1000
+            out[sel] = np.bincount(query[inside], weights=pop[cand[inside]], minlength=len(sel))
         return out
