@@ -417,6 +417,20 @@ def _scan(
     return size
 
 
+@nb.njit(inline="always", **_JIT)
+def _merge_heaps(hs, hr, hi, sizes, k):
+    """Return (rows, totals) of the k best entries over per-range heaps, best first."""
+    ms = np.empty(k)
+    mr = np.empty(k, dtype=np.int64)
+    mi = np.empty(k, dtype=np.int64)
+    size = 0
+    for g in range(hs.shape[0]):
+        for j in range(sizes[g]):
+            size = _heap_push(ms, mr, mi, size, k, hs[g, j], hr[g, j], hi[g, j])
+    order = _sorted_heap(ms, mr, mi, size)
+    return mi[order], ms[order]
+
+
 @nb.njit(parallel=True, **_JIT)
 def topk_ranges(starts, ends, k, include_failed, XY, F, B, COMMUNE, RANK, P, W, C, Z, ap, ac):
     """Return ``(rows, totals)`` of the k best rows of query 0 over row ranges.
@@ -433,15 +447,7 @@ def topk_ranges(starts, ends, k, include_failed, XY, F, B, COMMUNE, RANK, P, W, 
             starts[g], ends[g], 0, k, include_failed, hs[g], hr[g], hi[g], 0,
             XY, F, B, COMMUNE, RANK, P, W, C, Z, ap, ac,
         )  # fmt: skip
-    ms = np.empty(k)
-    mr = np.empty(k, dtype=np.int64)
-    mi = np.empty(k, dtype=np.int64)
-    size = 0
-    for g in range(nr):
-        for j in range(sizes[g]):
-            size = _heap_push(ms, mr, mi, size, k, hs[g, j], hr[g, j], hi[g, j])
-    order = _sorted_heap(ms, mr, mi, size)
-    return mi[order], ms[order]
+    return _merge_heaps(hs, hr, hi, sizes, k)
 
 
 @nb.njit(**_JIT)
@@ -462,15 +468,7 @@ def topk_ranges_serial(
             starts[g], ends[g], 0, k, include_failed, hs[g], hr[g], hi[g], 0,
             XY, F, B, COMMUNE, RANK, P, W, C, Z, ap, ac,
         )  # fmt: skip
-    ms = np.empty(k)
-    mr = np.empty(k, dtype=np.int64)
-    mi = np.empty(k, dtype=np.int64)
-    size = 0
-    for g in range(nr):
-        for j in range(sizes[g]):
-            size = _heap_push(ms, mr, mi, size, k, hs[g, j], hr[g, j], hi[g, j])
-    order = _sorted_heap(ms, mr, mi, size)
-    return mi[order], ms[order]
+    return _merge_heaps(hs, hr, hi, sizes, k)
 
 
 @nb.njit(inline="always", **_JIT)

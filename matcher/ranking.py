@@ -239,7 +239,6 @@ def rank_premises(
     """
     if k < 1:
         raise ValidationError(f"k doit être au moins 1 (reçu {k}).", field="k", value=k)
-    P, W, ap, ac = query_arrays(snapshot, [needs], weights)
     if (
         _BOUNDED_NATIONAL
         and not include_failed
@@ -247,7 +246,9 @@ def rank_premises(
         and needs.radius_km is None
         and snapshot.n >= _BOUNDED_MIN_ROWS
     ):
-        return _detail_frame(snapshot, needs, _national_rows(snapshot, needs, weights, k), W[0])
+        rows, w = _national_rows(snapshot, needs, weights, k)
+        return _detail_frame(snapshot, needs, rows, w)
+    P, W, ap, ac = query_arrays(snapshot, [needs], weights)
     starts, ends = _search_ranges(snapshot, needs, P)
     if len(starts):
         # below ~50,000 rows a parallel launch costs more than it saves
@@ -269,8 +270,9 @@ _BOUNDED_NATIONAL = True
 _BOUNDED_MIN_ROWS = 50_000
 #: A radius longer than any zone's extent: with it, a query scans its whole zone.
 _NATIONAL_RADIUS_KM = 3000.0
-#: Precomputed project-independent parts kept per snapshot (one per weighting).
-_STATIC_CACHE_SIZE = 8
+#: Precomputed project-independent parts kept per snapshot (one per weighting);
+#: each costs 12 bytes per premise, so a few are kept, not one per preset.
+_STATIC_CACHE_SIZE = 4
 
 
 def _static_parts(snapshot, w: np.ndarray, qpv_target: bool) -> tuple[np.ndarray, np.ndarray]:
@@ -287,8 +289,10 @@ def _static_parts(snapshot, w: np.ndarray, qpv_target: bool) -> tuple[np.ndarray
     return cache[key]
 
 
-def _national_rows(snapshot, needs: ProjectNeeds, weights: object, k: int) -> np.ndarray:
-    """Return the top-k rows of a point query without radius, best first.
+def _national_rows(
+    snapshot, needs: ProjectNeeds, weights: object, k: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Return (top-k rows best first, normalised weights) of a point query without radius.
 
     Same result as the full scan: the query is rewritten with a radius longer
     than its zone (so nothing is cut) and an explicit decay scale equal to the
@@ -306,14 +310,14 @@ def _national_rows(snapshot, needs: ProjectNeeds, weights: object, k: int) -> np
     )
     P, W, ap, ac = query_arrays(snapshot, [wide], weights)
     if not _zone_present(snapshot, wide.zone):
-        return np.empty(0, dtype=np.int64)
+        return np.empty(0, dtype=np.int64), W[0]
     static, sfail = _static_parts(snapshot, W[0], wide.qpv_target)
     rows, _, counts = KB.batch_topk_static(
         np.zeros(1, dtype=np.int64), int(k), np.zeros(1, dtype=np.int64), static, sfail,
         *_kernel_args(snapshot), P, W, snapshot.poly, snapshot.poly_origin, ap, ac,
         snapshot.grid, snapshot.cell_start,
     )  # fmt: skip
-    return rows[0, : counts[0]]
+    return rows[0, : counts[0]], W[0]
 
 
 @dataclass(frozen=True)
