@@ -238,3 +238,28 @@ def target_organisation(
             f"L'organisation « {org.name} » n'est pas {kind_label}.", field="organisation_id"
         )
     return org
+
+
+def known_filters(filters: Mapping[str, Any] | None, allowed: Iterable[str]) -> dict[str, Any]:
+    """Return ``filters`` as a dict; raise ValidationError naming any unknown filter."""
+    filters = dict(filters or {})
+    unknown = sorted(set(filters) - set(allowed))
+    if unknown:
+        raise ValidationError(f"Filtre inconnu : {', '.join(unknown)}.", field=unknown[0])
+    return filters
+
+
+def organisation_listing(model: type, actor: Actor, filters: Mapping[str, Any]) -> Any:
+    """Return ``select(model, owner name)`` narrowed by the ``mine`` and ``organisation_id`` filters."""
+    from sqlalchemy import select
+
+    from matcher.storage.models import Organisation
+
+    query = select(model, Organisation.name).join(
+        Organisation, Organisation.id == model.organisation_id
+    )
+    if filters.get("mine"):
+        query = query.where(model.organisation_id == actor.organisation_id)
+    if filters.get("organisation_id") is not None:
+        query = query.where(model.organisation_id == int(filters["organisation_id"]))
+    return query

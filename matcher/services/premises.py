@@ -14,7 +14,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from matcher.domain import PREMISE_STATUSES
@@ -25,6 +24,8 @@ from matcher.services._common import (
     audit,
     bump_catalogue,
     check_actor,
+    known_filters,
+    organisation_listing,
     target_organisation,
     transaction,
 )
@@ -121,19 +122,10 @@ def list_premises(
 
     ``mine=True`` keeps the actor's organisation's premises only.
     """
-    filters = dict(filters or {})
-    unknown = sorted(set(filters) - set(FILTERS))
-    if unknown:
-        raise ValidationError(f"Filtre inconnu : {', '.join(unknown)}.", field=unknown[0])
+    filters = known_filters(filters, FILTERS)
     with transaction(session, write=False) as s:
         check_actor(s, actor)
-        query = select(Premise, Organisation.name).join(
-            Organisation, Organisation.id == Premise.organisation_id
-        )
-        if filters.get("mine"):
-            query = query.where(Premise.organisation_id == actor.organisation_id)
-        if filters.get("organisation_id") is not None:
-            query = query.where(Premise.organisation_id == int(filters["organisation_id"]))
+        query = organisation_listing(Premise, actor, filters)
         for key in ("status", "kind", "insee_code"):
             value = filters.get(key)
             if value is None:

@@ -16,7 +16,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from matcher.errors import NotFound, PermissionDenied, ValidationError
@@ -25,6 +24,8 @@ from matcher.services._common import (
     apply_versioned_changes,
     audit,
     check_actor,
+    known_filters,
+    organisation_listing,
     target_organisation,
     transaction,
 )
@@ -114,19 +115,10 @@ def list_projects(
     session: Session | None = None,
 ) -> list[dict[str, Any]]:
     """Return visible projects matching ``filters`` (see :data:`FILTERS`)."""
-    filters = dict(filters or {})
-    unknown = sorted(set(filters) - set(FILTERS))
-    if unknown:
-        raise ValidationError(f"Filtre inconnu : {', '.join(unknown)}.", field=unknown[0])
+    filters = known_filters(filters, FILTERS)
     with transaction(session, write=False) as s:
         check_actor(s, actor)
-        query = select(Project, Organisation.name).join(
-            Organisation, Organisation.id == Project.organisation_id
-        )
-        if filters.get("mine"):
-            query = query.where(Project.organisation_id == actor.organisation_id)
-        if filters.get("organisation_id") is not None:
-            query = query.where(Project.organisation_id == int(filters["organisation_id"]))
+        query = organisation_listing(Project, actor, filters)
         if filters.get("applied_to_fund") is not None:
             query = query.where(Project.applied_to_fund.is_(bool(filters["applied_to_fund"])))
         for key in ("project_type", "status"):
