@@ -24,6 +24,7 @@ activity mix from France Tiers-Lieux's 2023 panorama.
 from __future__ import annotations
 
 import argparse
+import os
 from dataclasses import dataclass
 
 import numpy as np
@@ -380,8 +381,6 @@ def build_demo(size: str = "full", seed: int = DEMO_SEED) -> tuple[pd.DataFrame,
 
 def ensure_demo_database(size: str | None = None) -> bool:
     """Seed the database with the demo if it holds no premise; return True if it seeded."""
-    import os
-
     size = size or os.environ.get("MATCHER_DEMO_SIZE", "full")
     try:
         from matcher.services import demo as demo_service  # type: ignore[attr-defined]
@@ -403,8 +402,6 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _cli_build(args: argparse.Namespace) -> int:
-    import os
-
     size = args.size or os.environ.get("MATCHER_DEMO_SIZE", "full")
     premises, projects = build_demo(size)
     print(f"Démo « {size} » : {len(premises)} locaux, {len(projects)} projets.")
