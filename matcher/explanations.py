@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from matcher import criteria as cr
 from matcher import kernels as K
 from matcher.criteria import CRITERIA, CRITERION_LABELS
 from matcher.needs import ProjectNeeds
-from matcher.scoring import _nan, failure_reasons
+from matcher.scoring import _nan, failure_codes, failure_reasons
 
 __all__ = ["explanation_lines", "fr_number"]
 
@@ -152,3 +154,31 @@ def _territory_line(F: np.ndarray, B: np.ndarray) -> str:
         return "Priorité territoriale : données non renseignées"
     text = ", ".join(parts)
     return text[0].upper() + text[1:]
+
+
+_CRITERION_BITS = 1 << np.arange(len(CRITERIA), dtype=np.int64)
+
+
+@functools.lru_cache(maxsize=4096)
+def _failure_text(bits: int) -> str:
+    return "|".join(failure_codes(bits)) if bits else ""
+
+
+@functools.lru_cache(maxsize=4096)
+def _missing_text(bits: int) -> str:
+    return "|".join(c for j, c in enumerate(CRITERIA) if bits >> j & 1)
+
+
+def failure_labels(fail_bits: np.ndarray) -> list[str]:
+    """Return each row's failed constraint codes joined by ``|`` ("" when eligible).
+
+    >>> failure_labels(np.array([0, K.FAIL_FIBRE]))
+    ['', 'no_fibre']
+    """
+    return [_failure_text(b) for b in np.asarray(fail_bits, dtype=np.int64).tolist()]
+
+
+def missing_labels(unknown: np.ndarray) -> list[str]:
+    """Return each row's unknown criteria (boolean matrix in CRITERIA order) joined by ``|``."""
+    bits = np.asarray(unknown, dtype=bool) @ _CRITERION_BITS
+    return [_missing_text(b) for b in bits.tolist()]

@@ -27,9 +27,10 @@ import pandas as pd
 
 from matcher import kernels as K
 from matcher import kernels_rows as KR
+from matcher.allocation import allocate
 from matcher.criteria import CRITERIA, CRITERION_LABELS
 from matcher.errors import ValidationError
-from matcher.explanations import explanation_lines
+from matcher.explanations import explanation_lines, failure_labels, missing_labels
 from matcher.geo import ZONES, max_scale_factor, scale_factor, to_projected
 from matcher.needs import ProjectNeeds
 from matcher.scoring import (
@@ -179,24 +180,6 @@ def _search_ranges(snapshot, needs: ProjectNeeds, P: np.ndarray) -> tuple[np.nda
     return cuts, np.minimum(cuts + _CHUNK_ROWS, end)
 
 
-_CRITERION_BITS = 1 << np.arange(len(CRITERIA), dtype=np.int64)
-
-
-@functools.lru_cache(maxsize=4096)
-def _failure_text(bits: int) -> str:
-    return "|".join(failure_codes(bits)) if bits else ""
-
-
-@functools.lru_cache(maxsize=4096)
-def _missing_text(bits: int) -> str:
-    return "|".join(c for j, c in enumerate(CRITERIA) if bits >> j & 1)
-
-
-def _joined_codes(bits: np.ndarray, text) -> list[str]:
-    """Return the ``|``-joined names of each row's bit set (cached per distinct set)."""
-    return [text(b) for b in np.asarray(bits, dtype=np.int64).tolist()]
-
-
 def _detail_frame(snapshot, needs: ProjectNeeds, rows: np.ndarray, w: np.ndarray) -> pd.DataFrame:
     scores, known, fails, dist = criterion_detail(snapshot, needs, rows, _target_xy(needs))
     total, contrib, completeness = composite(scores, known, w)
@@ -208,14 +191,14 @@ def _detail_frame(snapshot, needs: ProjectNeeds, rows: np.ndarray, w: np.ndarray
         "score_0_100": total,
         "completeness": completeness,
         "eligible": fails == 0,
-        "failed": _joined_codes(fails, _failure_text),
+        "failed": failure_labels(fails),
         "distance_m": dist,
     }
     for j, c in enumerate(CRITERIA):
         cols[f"score_{c}"] = scores[:, j]
         cols[f"contrib_{c}"] = contrib[:, j]
     unknown = (known < 1) & (w > 0)
-    cols["missing"] = _joined_codes(unknown @ _CRITERION_BITS, _missing_text)
+    cols["missing"] = missing_labels(unknown)
     out = pd.DataFrame(cols)
     out.attrs["weights"] = dict(zip(CRITERIA, w.tolist(), strict=True))
     out.attrs["engine_version"] = ENGINE_VERSION
@@ -510,66 +493,3 @@ def _spatial_chunks(P: np.ndarray, chunk: int = 16) -> np.ndarray:
 def _zone_present(snapshot, zone: str | None) -> bool:
     """Return True when the snapshot holds premises of ``zone``."""
     return zone is None or zone in snapshot.zone_slices
-
-
-def allocate(pairs: pd.DataFrame, score_column: str = "score_0_100") -> pd.DataFrame:
-    """Return a one-to-one assignment maximising the total score of ``pairs``.
-
-    ``pairs`` has project_id, premise_id and a score; each project gets at most
-    one premise and each premise at most one project (some stay unassigned).
-    Solved per connected component with :func:`scipy.optimize.linear_sum_assignment`
-    (sparse matching for very large components). Input order does not matter.
-    """
-    from scipy.optimize import linear_sum_assignment
-    from scipy.sparse import coo_matrix
-    from scipy.sparse.csgraph import connected_components, min_weight_full_bipartite_matching
-
-    cols = ["project_id", "premise_id", score_column]
-    missing = [c for c in cols if c not in pairs.columns]
-    if missing:
-        raise ValidationError(f"Colonne « {missing[0]} » absente des paires.", field=missing[0])
-    df = pairs[cols].dropna(subset=[score_column])
-    if (df[score_column] < 0).any():
-        raise ValidationError("Les scores des paires doivent être positifs.", field=score_column)
-    df = df.sort_values(["project_id", "premise_id"], kind="stable")
-    df = df.drop_duplicates(["project_id", "premise_id"], keep="first")
-    if df.empty:
-        return pd.DataFrame(columns=cols)
-    pj, proj_ids = pd.factorize(df["project_id"], sort=True)
-    pm, prem_ids = pd.factorize(df["premise_id"], sort=True)
-    s = df[score_column].to_numpy(float)
-    n_p, n_m = len(proj_ids), len(prem_ids)
-    graph = coo_matrix((np.ones(len(s)), (pj, n_p + pm)), shape=(n_p + n_m, n_p + n_m))
-    _, label = connected_components(graph, directed=False)
-    chosen: list[tuple[int, int, float]] = []
-    comp_of_pair = label[pj]
-    for comp in np.unique(comp_of_pair):
-        sel = np.flatnonzero(comp_of_pair == comp)
-        rp, rp_inv = np.unique(pj[sel], return_inverse=True)
-        rm, rm_inv = np.unique(pm[sel], return_inverse=True)
-        if len(rp) * len(rm) <= 4_000_000:
-            cost = np.zeros((len(rp), len(rm)))
-            cost[rp_inv, rm_inv] = -s[sel]
-            ri, ci = linear_sum_assignment(cost)
-            good = cost[ri, ci] < 0
-            chosen += [(rp[a], rm[b], -cost[a, b]) for a, b in zip(ri[good], ci[good], strict=True)]
-        else:  # sparse: one private dummy premise per project allows "unassigned"
-            nr = len(rp)
-            data = np.concatenate([s[sel] + 1.0, np.full(nr, 1.0)])
-            r_idx = np.concatenate([rp_inv, np.arange(nr)])
-            c_idx = np.concatenate([rm_inv, len(rm) + np.arange(nr)])
-            mat = coo_matrix((data, (r_idx, c_idx)), shape=(nr, len(rm) + nr)).tocsr()
-            ri, ci = np.arange(nr), min_weight_full_bipartite_matching(mat, maximize=True)[1]
-            real = ci < len(rm)
-            lookup = dict(zip(zip(rp_inv, rm_inv, strict=True), s[sel], strict=True))
-            chosen += [
-                (rp[a], rm[b], lookup[(a, b)]) for a, b in zip(ri[real], ci[real], strict=True)
-            ]
-    out = pd.DataFrame(
-        {
-            "project_id": [proj_ids[a] for a, _, _ in chosen],
-            "premise_id": [prem_ids[b] for _, b, _ in chosen],
-            score_column: [v for _, _, v in chosen],
-        }
-    )
-    return out.sort_values("project_id", kind="stable").reset_index(drop=True)
