@@ -59,6 +59,20 @@ def normalize_insee(value: object) -> str:
     return text
 
 
+def _zones_in_france(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
+    """Return the zone of each point; raise OutOfAreaError naming the first point outside."""
+    zones = geo.zone_for_lonlat(lon, lat)
+    if (zones == "").any():
+        i = int(np.flatnonzero(zones == "")[0])
+        raise OutOfAreaError(
+            f"Le point (longitude {lon[i]}, latitude {lat[i]}) est hors de France "
+            "(métropole et outre-mer).",
+            lon=float(lon[i]),
+            lat=float(lat[i]),
+        )
+    return zones
+
+
 class Territory:
     """All current French communes with their attributes and spatial indexes.
 
@@ -247,14 +261,12 @@ class Territory:
         return trees
 
     def _project(self, lon: np.ndarray, lat: np.ndarray) -> tuple[str, np.ndarray, np.ndarray]:
-        zones = geo.zone_for_lonlat(lon, lat)
-        if (zones == "").any() or len(set(zones)) != 1:
-            i = int(np.flatnonzero(zones == "")[0]) if (zones == "").any() else 0
+        zones = _zones_in_france(lon, lat)
+        if len(set(zones)) != 1:
             raise OutOfAreaError(
-                f"Le point (longitude {lon[i]}, latitude {lat[i]}) est hors de France "
-                "(métropole et outre-mer) ou les points mêlent plusieurs territoires.",
-                lon=float(lon[i]),
-                lat=float(lat[i]),
+                "Les points mêlent plusieurs territoires (métropole et outre-mer).",
+                lon=float(lon[0]),
+                lat=float(lat[0]),
             )
         zone = str(zones[0])
         x, y = geo.to_projected(lon, lat, zone)
@@ -280,14 +292,7 @@ class Territory:
         lon_a = np.atleast_1d(np.asarray(lon, dtype=float))
         lat_a = np.atleast_1d(np.asarray(lat, dtype=float))
         out = np.zeros(lon_a.shape)
-        zones = geo.zone_for_lonlat(lon_a, lat_a)
-        if (zones == "").any():
-            i = int(np.flatnonzero(zones == "")[0])
-            raise OutOfAreaError(
-                f"Le point (longitude {lon_a[i]}, latitude {lat_a[i]}) est hors de France.",
-                lon=float(lon_a[i]),
-                lat=float(lat_a[i]),
-            )
+        zones = _zones_in_france(lon_a, lat_a)
         pop = self.communes["population"].fillna(0).to_numpy(dtype=float)
         cx = self.communes["x_m"].to_numpy()
         cy = self.communes["y_m"].to_numpy()
