@@ -23,6 +23,7 @@ _CONN = K._CONN
 _BANDS = 64
 
 
+@K.one_launch_at_a_time
 @nb.njit(parallel=True, **_JIT)
 def static_parts(w, qpv_target, F, B):
     """Return ``(static, fail_if_required)`` per premise for normalised weights ``w``."""
@@ -182,6 +183,7 @@ def _dynamic(i, q, XY, F, B, COMMUNE, P, W, cz, ap, ac):
     return W[q, 0] * s_dist + W[q, 1] * s_surf + W[q, 3] * s_cost, True
 
 
+@K.one_launch_at_a_time
 @nb.njit(parallel=True, **_JIT)
 def batch_topk_static(
     order, k, group, STATIC, SFAIL, XY, F, B, COMMUNE, RANK, P, W, C, Z, ap, ac, G, cell_start

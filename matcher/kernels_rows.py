@@ -10,6 +10,7 @@ from __future__ import annotations
 import numba as nb
 import numpy as np
 
+from matcher.criteria import CRITERIA
 from matcher.kernels import (
     _CONN,
     _JIT,
@@ -74,12 +75,24 @@ from matcher.kernels import (
     _coefs,
     _in_area,
     _kpoly,
+    one_launch_at_a_time,
 )
+
+# Positions of the criteria whose known share is fractional (compiled as constants).
+_N_CRITERIA = len(CRITERIA)
+_TERRITORY = CRITERIA.index("territory")
+_REUSE = CRITERIA.index("reuse")
 
 
 @nb.njit(inline="always", **_JIT)
-def row_score(i, q, XY, F, B, COMMUNE, P, W, C, Z, area_ptr, area_codes):
-    """Return ``(total_0_100, fail_bits, distance_m)`` of premise row i for query q."""
+def row_criteria(i, q, XY, F, B, COMMUNE, P, C, Z, area_ptr, area_codes):
+    """Return the criterion scores of premise row i for query q, with what they rest on.
+
+    Returns ``(scores, territory_known, reuse_known, fail_bits, distance_m)``:
+    ``scores`` is a tuple in :data:`matcher.criteria.CRITERIA` order, NaN when
+    unknown; the two known shares are those of the composite criteria (the
+    others are known exactly when their score is not NaN).
+    """
     fail = 0
     nan = np.nan
     # --- location
@@ -235,6 +248,7 @@ def row_score(i, q, XY, F, B, COMMUNE, P, W, C, Z, area_ptr, area_codes):
         den += 0.15
         num += 0.15 * min(1.0, max(0.0, pop / 50000.0))
     s_terr = num / den if den > 0 else nan
+    terr_known = den / (wq + 0.2 + 0.15 + 0.15 + 0.15 + 0.15)
     # --- reuse
     fr = B[B_FRICHE, i]
     num = 0.0
@@ -246,11 +260,17 @@ def row_score(i, q, XY, F, B, COMMUNE, P, W, C, Z, area_ptr, area_codes):
         den += 0.5
         num += 0.5 * min(1.0, max(0.0, a / 1000.0))
     s_reuse = num / den if den > 0 else nan
-    # --- composite (W is already normalised over active criteria)
+    scores = (s_dist, s_surf, s_conn, s_cost, s_cond, s_pmr, s_grd, s_st, s_pk, s_terr, s_reuse)
+    return scores, terr_known, den, fail, dist
+
+
+@nb.njit(inline="always", **_JIT)
+def row_score(i, q, XY, F, B, COMMUNE, P, W, C, Z, area_ptr, area_codes):
+    """Return ``(total_0_100, fail_bits, distance_m)`` of premise row i for query q."""
+    scores, _, _, fail, dist = row_criteria(i, q, XY, F, B, COMMUNE, P, C, Z, area_ptr, area_codes)
+    # W is already normalised over the active criteria
     total = 0.0
-    for c, s in enumerate(
-        (s_dist, s_surf, s_conn, s_cost, s_cond, s_pmr, s_grd, s_st, s_pk, s_terr, s_reuse)
-    ):
+    for c, s in enumerate(scores):
         total += W[q, c] * (s if s == s else _NEUTRAL)
     return 100.0 * total, fail, dist
 
@@ -269,6 +289,32 @@ def score_pairs(rows, queries, XY, F, B, COMMUNE, P, W, C, Z, ap, ac):
     return totals, fails, dists
 
 
+@nb.njit(**_JIT)
+def criteria_pairs(rows, queries, XY, F, B, COMMUNE, P, C, Z, ap, ac):
+    """Return ``(scores, known, fail_bits, distances_m)`` of arbitrary (row, query) pairs.
+
+    The compiled twin of :func:`matcher.scoring.criterion_detail` (the tests
+    compare both): ``scores`` (m, n_criteria) holds NaN for unknown, ``known`` the
+    known share of each criterion in [0, 1].
+    """
+    n = rows.shape[0]
+    scores = np.empty((n, _N_CRITERIA))
+    known = np.empty((n, _N_CRITERIA))
+    fails = np.empty(n, dtype=np.int64)
+    dists = np.empty(n)
+    for j in range(n):
+        s, terr_known, reuse_known, fails[j], dists[j] = row_criteria(
+            rows[j], queries[j], XY, F, B, COMMUNE, P, C, Z, ap, ac
+        )
+        for c, v in enumerate(s):
+            scores[j, c] = v
+            known[j, c] = 1.0 if v == v else 0.0
+        known[j, _TERRITORY] = terr_known
+        known[j, _REUSE] = reuse_known
+    return scores, known, fails, dists
+
+
+@one_launch_at_a_time
 @nb.njit(parallel=True, **_JIT)
 def read_floor(XY, F, B, COMMUNE, RANK):
     """Return a checksum after reading every input array once (memory-bandwidth floor)."""

@@ -22,6 +22,7 @@ import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import numba
 import numpy as np
 import pandas as pd
 
@@ -37,7 +38,6 @@ from matcher.scoring import (
     ENGINE_VERSION,
     area_commune_indices,
     composite,
-    criterion_detail,
     effective_weights,
     failure_codes,
     failure_reasons,
@@ -57,7 +57,9 @@ __all__ = [
 ]
 
 _CHUNK_ROWS = 32_768
-_PARALLEL_ROWS = 50_000
+#: Rows from which a query is scanned in parallel: a launch costs ~6 µs with
+#: OpenMP or TBB, ~150 µs with numba's workqueue (measured on 2 cores).
+_PARALLEL_ROWS = {"omp": 5_000, "tbb": 5_000, "workqueue": 50_000}
 #: Batch: distinct weightings whose shared parts are precomputed at once (memory bound).
 _MAX_STATIC_GROUPS = 16
 
@@ -169,6 +171,15 @@ def _kernel_args(snapshot) -> tuple:
     return (*snapshot.kernel_arrays(),)
 
 
+def _parallel_min_rows() -> int:
+    """Return the scan size above which the parallel kernel pays for its launch."""
+    try:
+        layer = numba.threading_layer()
+    except ValueError:  # no parallel launch yet: the first one loads the layer
+        return min(_PARALLEL_ROWS.values())
+    return _PARALLEL_ROWS.get(layer, max(_PARALLEL_ROWS.values()))
+
+
 def _search_ranges(snapshot, needs: ProjectNeeds, P: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     zone = needs.zone
     if zone is not None and zone not in snapshot.zone_slices:
@@ -180,12 +191,24 @@ def _search_ranges(snapshot, needs: ProjectNeeds, P: np.ndarray) -> tuple[np.nda
     return cuts, np.minimum(cuts + _CHUNK_ROWS, end)
 
 
-def _detail_frame(snapshot, needs: ProjectNeeds, rows: np.ndarray, w: np.ndarray) -> pd.DataFrame:
-    scores, known, fails, dist = criterion_detail(snapshot, needs, rows, _target_xy(needs))
-    total, contrib, completeness = composite(scores, known, w)
+def _detail_frame(
+    snapshot, rows: np.ndarray, queries: np.ndarray, P, W, ap, ac, project_ids: Sequence
+) -> pd.DataFrame:
+    """Return the explained matches of (premise row, query) pairs, ranked in the given order.
+
+    ``P, W, ap, ac`` are the queries' kernel inputs (:func:`query_arrays`);
+    the scores come from the same compiled formulas as the ranking.
+    """
+    rows = np.asarray(rows, dtype=np.int64)
+    queries = np.asarray(queries, dtype=np.int64)
     n = len(rows)
+    scores, known, fails, dist = KR.criteria_pairs(
+        rows, queries, *_kernel_args(snapshot)[:4], P, snapshot.poly, snapshot.poly_origin, ap, ac
+    )
+    w = W[queries]
+    total, contrib, completeness = composite(scores, known, w)
     cols: dict[str, object] = {
-        "project_id": np.full(n, needs.project_id, dtype=object),
+        "project_id": np.asarray(project_ids, dtype=object)[queries],
         "premise_id": snapshot.ids_of(rows) if n else np.empty(0, dtype=object),
         "rank": np.arange(1, n + 1),
         "score_0_100": total,
@@ -197,10 +220,10 @@ def _detail_frame(snapshot, needs: ProjectNeeds, rows: np.ndarray, w: np.ndarray
     for j, c in enumerate(CRITERIA):
         cols[f"score_{c}"] = scores[:, j]
         cols[f"contrib_{c}"] = contrib[:, j]
-    unknown = (known < 1) & (w > 0)
-    cols["missing"] = missing_labels(unknown)
+    cols["missing"] = missing_labels((known < 1) & (w > 0))
     out = pd.DataFrame(cols)
-    out.attrs["weights"] = dict(zip(CRITERIA, w.tolist(), strict=True))
+    if len(W) == 1:
+        out.attrs["weights"] = dict(zip(CRITERIA, W[0].tolist(), strict=True))
     out.attrs["engine_version"] = ENGINE_VERSION
     return out
 
@@ -220,6 +243,19 @@ def rank_premises(
     they sum to score_0_100), missing (criteria with unknown data). Normalised
     weights and the engine version are in ``attrs``.
     """
+    P, W, ap, ac = query_arrays(snapshot, [needs], weights)
+    rows = top_rows(snapshot, needs, P, W, ap, ac, k, include_failed, weights)
+    return _detail_frame(snapshot, rows, np.zeros(len(rows)), P, W, ap, ac, [needs.project_id])
+
+
+def top_rows(
+    snapshot, needs: ProjectNeeds, P, W, ap, ac, k: int, include_failed: bool, weights: object
+) -> np.ndarray:
+    """Return the snapshot rows of the k best premises, best first (the search alone).
+
+    ``P, W, ap, ac`` are ``query_arrays(snapshot, [needs], weights)``;
+    :func:`rank_premises` explains the rows.
+    """
     if k < 1:
         raise ValidationError(f"k doit être au moins 1 (reçu {k}).", field="k", value=k)
     if (
@@ -229,22 +265,17 @@ def rank_premises(
         and needs.radius_km is None
         and snapshot.n >= _BOUNDED_MIN_ROWS
     ):
-        rows, w = _national_rows(snapshot, needs, weights, k)
-        return _detail_frame(snapshot, needs, rows, w)
-    P, W, ap, ac = query_arrays(snapshot, [needs], weights)
+        return _national_rows(snapshot, needs, weights, k)
     starts, ends = _search_ranges(snapshot, needs, P)
-    if len(starts):
-        # below ~50,000 rows a parallel launch costs more than it saves
-        kernel = (
-            K.topk_ranges if int((ends - starts).sum()) > _PARALLEL_ROWS else K.topk_ranges_serial
-        )
-        rows, _ = kernel(
-            starts, ends, int(k), bool(include_failed), *_kernel_args(snapshot),
-            P, W, snapshot.poly, snapshot.poly_origin, ap, ac,
-        )  # fmt: skip
-    else:
-        rows = np.empty(0, dtype=np.int64)
-    return _detail_frame(snapshot, needs, rows, W[0])
+    if not len(starts):
+        return np.empty(0, dtype=np.int64)
+    parallel = int((ends - starts).sum()) > _parallel_min_rows()
+    kernel = K.topk_ranges if parallel else K.topk_ranges_serial
+    rows, _ = kernel(
+        starts, ends, int(k), bool(include_failed), *_kernel_args(snapshot),
+        P, W, snapshot.poly, snapshot.poly_origin, ap, ac,
+    )  # fmt: skip
+    return rows
 
 
 #: National queries (a point, no radius) go through the bounded batch kernel...
@@ -272,10 +303,8 @@ def _static_parts(snapshot, w: np.ndarray, qpv_target: bool) -> tuple[np.ndarray
     return cache[key]
 
 
-def _national_rows(
-    snapshot, needs: ProjectNeeds, weights: object, k: int
-) -> tuple[np.ndarray, np.ndarray]:
-    """Return (top-k rows best first, normalised weights) of a point query without radius.
+def _national_rows(snapshot, needs: ProjectNeeds, weights: object, k: int) -> np.ndarray:
+    """Return the top-k rows, best first, of a point query without radius.
 
     Same result as the full scan: the query is rewritten with a radius longer
     than its zone (so nothing is cut) and an explicit decay scale equal to the
@@ -293,14 +322,14 @@ def _national_rows(
     )
     P, W, ap, ac = query_arrays(snapshot, [wide], weights)
     if not _zone_present(snapshot, wide.zone):
-        return np.empty(0, dtype=np.int64), W[0]
+        return np.empty(0, dtype=np.int64)
     static, sfail = _static_parts(snapshot, W[0], wide.qpv_target)
     rows, _, counts = KB.batch_topk_static(
         np.zeros(1, dtype=np.int64), int(k), np.zeros(1, dtype=np.int64), static, sfail,
         *_kernel_args(snapshot), P, W, snapshot.poly, snapshot.poly_origin, ap, ac,
         snapshot.grid, snapshot.cell_start,
     )  # fmt: skip
-    return rows[0, : counts[0]], W[0]
+    return rows[0, : counts[0]]
 
 
 @dataclass(frozen=True)
@@ -324,15 +353,18 @@ def explain(
 ) -> MatchExplanation:
     """Return the explanation of one premise for a project (French lines, contributions)."""
     row = snapshot.rows_of([premise_id])
-    w = effective_weights(needs, weights)
     if needs.zone is not None and snapshot.zone_of_row(int(row[0])) not in (needs.zone, None):
         raise ValidationError(
             f"Le local « {premise_id} » est dans un autre territoire que le projet.",
             field="premise_id",
             value=premise_id,
         )
-    txy = _target_xy(needs)
-    scores, known, fails, dist = criterion_detail(snapshot, needs, row, txy)
+    P, W, ap, ac = query_arrays(snapshot, [needs], weights)
+    w = W[0]
+    scores, known, fails, dist = KR.criteria_pairs(
+        np.asarray(row, np.int64), np.zeros(1, np.int64), *_kernel_args(snapshot)[:4], P,
+        snapshot.poly, snapshot.poly_origin, ap, ac,
+    )  # fmt: skip
     total, contrib, completeness = composite(scores, known, w)
     table = pd.DataFrame(
         {
@@ -376,8 +408,8 @@ def rank_projects(
     zone = snapshot.zone_of_row(row)
     cand = [i for i, p in enumerate(projects) if p.zone is None or p.zone == zone]
     subset = [projects[i] for i in cand]
+    P, W, ap, ac = query_arrays(snapshot, subset, weights)
     if subset:
-        P, W, ap, ac = query_arrays(snapshot, subset, weights)
         rows = np.full(len(subset), row, dtype=np.int64)
         totals, fails, _ = KR.score_pairs(
             rows, np.arange(len(subset)), *_kernel_args(snapshot)[:4], P, W,
@@ -391,16 +423,8 @@ def rank_projects(
         idx = idx[order][: (k if k is not None else None)]
     else:
         idx = np.empty(0, dtype=np.int64)
-    frames = [
-        _detail_frame(snapshot, subset[i], np.array([row]), effective_weights(subset[i], weights))
-        for i in idx
-    ]
-    if not frames:
-        out = _detail_frame(snapshot, ProjectNeeds(), np.empty(0, np.int64), np.ones(11) / 11)
-    else:
-        out = pd.concat(frames, ignore_index=True)
-    out["rank"] = np.arange(1, len(out) + 1)
-    return out
+    ids = [p.project_id for p in subset]
+    return _detail_frame(snapshot, np.full(len(idx), row), idx, P, W, ap, ac, ids)
 
 
 def batch_match(

@@ -341,6 +341,8 @@ def composite(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Return ``(total_0_100, contributions (m, n_criteria), completeness)``.
 
+    ``weights_norm`` is one weighting (n_criteria,) or one per match (m, n_criteria).
+
     >>> s = np.array([[1.0, np.nan]]); k = np.array([[1.0, 0.0]])
     >>> t, c, comp = composite(s, k, np.array([0.75, 0.25]))
     >>> float(t[0]), c[0].tolist(), float(comp[0])
@@ -349,7 +351,7 @@ def composite(
     neutral = np.array([cr.NEUTRAL[c] for c in CRITERIA])[: scores.shape[1]]
     filled = np.where(np.isnan(scores), neutral, scores)
     contrib = 100.0 * filled * weights_norm
-    return contrib.sum(axis=1), contrib, known @ weights_norm
+    return contrib.sum(axis=1), contrib, (known * weights_norm).sum(axis=1)
 
 
 # --- second aggregator and sensitivity -------------------------------------------------

@@ -153,20 +153,20 @@ def test_kernel_distance_is_exact_within_1e_5(snap, frame):
     assert np.max(np.abs(dist / g - 1)) < 1e-5
 
 
-@pytest.mark.parametrize(
-    "needs",
-    [
-        ProjectNeeds(target_lon=2.35, target_lat=48.85, radius_km=40, surface_min_m2=100,
-                     surface_target_m2=400, surface_max_m2=1200, budget_purchase_eur=400_000,
-                     max_rent_eur_year=60_000, fibre_required=True, decay="linear"),
-        ProjectNeeds(project_type="food", target_insee_codes="92|93066", qpv_target=True,
-                     tenures="lease|free_provision", needed_by="2026-06-01", pmr_required=True),
-        ProjectNeeds(project_type="fablab", target_lon=2.5, target_lat=48.9, decay="gaussian",
-                     decay_scale_km=12, surface_target_m2=200, max_station_distance_m=3000,
-                     ground_floor_required=True, budget_purchase_eur=0),
-        ProjectNeeds(),
-    ],
-)  # fmt: skip
+COMPARED_NEEDS = [
+    ProjectNeeds(target_lon=2.35, target_lat=48.85, radius_km=40, surface_min_m2=100,
+                 surface_target_m2=400, surface_max_m2=1200, budget_purchase_eur=400_000,
+                 max_rent_eur_year=60_000, fibre_required=True, decay="linear"),
+    ProjectNeeds(project_type="food", target_insee_codes="92|93066", qpv_target=True,
+                 tenures="lease|free_provision", needed_by="2026-06-01", pmr_required=True),
+    ProjectNeeds(project_type="fablab", target_lon=2.5, target_lat=48.9, decay="gaussian",
+                 decay_scale_km=12, surface_target_m2=200, max_station_distance_m=3000,
+                 ground_floor_required=True, budget_purchase_eur=0),
+    ProjectNeeds(),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("needs", COMPARED_NEEDS)
 def test_compiled_totals_equal_the_numpy_reference(snap, needs):
     P, W, ap, ac = query_arrays(snap, [needs])
     rows = np.arange(snap.n)
@@ -181,6 +181,22 @@ def test_compiled_totals_equal_the_numpy_reference(snap, needs):
     ref_total, _, _ = composite(scores, known, effective_weights(needs))
     np.testing.assert_allclose(totals, ref_total, rtol=0, atol=1e-9)
     np.testing.assert_array_equal(fails, ref_fails)
+
+
+def test_compiled_criteria_equal_the_numpy_reference(snap):
+    """The explained frames come from criteria_pairs: every score, share and bit is checked."""
+    from matcher.ranking import _target_xy
+
+    for needs in COMPARED_NEEDS:
+        P, W, ap, ac = query_arrays(snap, [needs])
+        rows = np.arange(snap.n)
+        got = KR.criteria_pairs(rows, np.zeros(snap.n, np.int64), *snap.kernel_arrays()[:4], P,
+                                snap.poly, snap.poly_origin, ap, ac)  # fmt: skip
+        ref = criterion_detail(snap, needs, rows, _target_xy(needs) if needs.has_point else None)
+        for name, a, b in zip(("scores", "known", "fails"), got[:3], ref[:3], strict=True):
+            np.testing.assert_allclose(a, b, rtol=0, atol=1e-12, err_msg=name)
+        assert np.isnan(got[1]).sum() == 0
+        np.testing.assert_allclose(got[3], ref[3], rtol=1e-12, atol=1e-6)  # NaN where no point
 
 
 @pytest.mark.slow  # compiles the parallel kernel on a cold cache (~7 s), then fast
