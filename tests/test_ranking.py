@@ -11,6 +11,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as hst
 
+from matcher import kernels as K
+from matcher import kernels_rows as KR
 from matcher.criteria import CRITERIA
 from matcher.engine import build_snapshot
 from matcher.errors import ValidationError
@@ -21,6 +23,7 @@ from matcher.ranking import (
     allocate,
     batch_match,
     explain,
+    query_arrays,
     rank_premises,
     rank_projects,
 )
@@ -154,6 +157,35 @@ def test_radius_queries_never_miss_a_premise_inside_the_true_radius(snap, frame)
     inside = set(frame["premise_id"][d <= 25_000 * (1 - 1e-5)])
     assert inside <= set(out["premise_id"])
     assert (out["distance_m"] <= 25_000).all()
+
+
+@pytest.fixture(scope="module")
+def dense_snap():
+    return build_snapshot(random_premises(4000, seed=23))
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    lon=hst.floats(1.7, 3.0), lat=hst.floats(48.3, 49.3), radius_km=hst.floats(0.5, 70.0),
+)  # fmt: skip
+def test_cell_ranges_hold_every_premise_within_the_radius(dense_snap, lon, lat, radius_km):
+    """The scanned cells (rows of cells cut to the disc's chord) miss no premise in the disc."""
+    snap = dense_snap
+    needs = ProjectNeeds(target_lon=lon, target_lat=lat, radius_km=radius_km)
+    P, W, ap, ac = query_arrays(snap, [needs])
+    _, _, dist = KR.score_pairs(np.arange(snap.n), np.zeros(snap.n, np.int64),
+                                *snap.kernel_arrays()[:4], P, W, snap.poly, snap.poly_origin,
+                                ap, ac)  # fmt: skip
+    starts, ends = K.radius_ranges(P, snap.grid, snap.cell_start)
+    scanned = np.zeros(snap.n, dtype=bool)
+    for a, b in zip(starts, ends, strict=True):
+        scanned[a:b] = True
+    inside = dist <= radius_km * 1000
+    assert not (inside & ~scanned).any()
+    out = rank_premises(snap, needs, k=snap.n, include_failed=True)
+    assert set(out["premise_id"]) == set(snap.ids_of(np.flatnonzero(inside)))
 
 
 def test_permuting_input_rows_changes_nothing(frame):
