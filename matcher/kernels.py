@@ -19,6 +19,9 @@ import threading
 import numba as nb
 import numpy as np
 
+from matcher._jit import JIT as _JIT
+from matcher.kernels_heap import heap_push, merge_heaps, worse
+
 # Threading layer: numba's default order (TBB, then OpenMP, then its own
 # workqueue), or NUMBA_THREADING_LAYER. OpenMP (libgomp) launches a parallel
 # region in ~6 µs where the workqueue takes ~150 µs on the reference machine.
@@ -114,8 +117,6 @@ _NEUTRAL = 0.5
 _FAILED_OFFSET = 1000.0  # failed rows rank after every eligible row
 _MAX_SEARCH_M = 1e8  # longer than any zone: a larger search radius changes nothing
 
-_JIT = {"nogil": True, "cache": True, "error_model": "numpy"}
-
 
 @nb.njit(inline="always", **_JIT)
 def _coefs(C, Z, zone):
@@ -153,64 +154,6 @@ def _in_area(c, q, area_ptr, area_codes):
         else:
             hi = mid
     return lo < area_ptr[q + 1] and area_codes[lo] == c
-
-
-@nb.njit(inline="always", **_JIT)
-def _worse(s1, r1, s2, r2):
-    return s1 < s2 or (s1 == s2 and r1 > r2)
-
-
-@nb.njit(inline="always", **_JIT)
-def _heap_push(hs, hr, hi, size, k, s, r, i):
-    """Keep the k best (score desc, rank asc) in a min-heap rooted at the worst."""
-    if size < k:
-        j = size
-        size += 1
-        hs[j], hr[j], hi[j] = s, r, i
-        while j > 0:
-            parent = (j - 1) >> 1
-            if _worse(hs[j], hr[j], hs[parent], hr[parent]):
-                hs[j], hs[parent] = hs[parent], hs[j]
-                hr[j], hr[parent] = hr[parent], hr[j]
-                hi[j], hi[parent] = hi[parent], hi[j]
-                j = parent
-            else:
-                break
-        return size
-    if not _worse(hs[0], hr[0], s, r):
-        return size
-    hs[0], hr[0], hi[0] = s, r, i
-    j = 0
-    while True:
-        left = 2 * j + 1
-        if left >= size:
-            break
-        m = left
-        right = left + 1
-        if right < size and _worse(hs[right], hr[right], hs[left], hr[left]):
-            m = right
-        if _worse(hs[m], hr[m], hs[j], hr[j]):
-            hs[j], hs[m] = hs[m], hs[j]
-            hr[j], hr[m] = hr[m], hr[j]
-            hi[j], hi[m] = hi[m], hi[j]
-            j = m
-        else:
-            break
-    return size
-
-
-@nb.njit(**_JIT)
-def _sorted_heap(hs, hr, hi, size):
-    order = np.empty(size, dtype=np.int64)
-    for a in range(size):
-        order[a] = a
-    # insertion sort: size is k (small)
-    for a in range(1, size):
-        b = a
-        while b > 0 and _worse(hs[order[b - 1]], hr[order[b - 1]], hs[order[b]], hr[order[b]]):
-            order[b - 1], order[b] = order[b], order[b - 1]
-            b -= 1
-    return order
 
 
 BLOCK = 256
@@ -429,24 +372,10 @@ def _scan(
                 if f & FAIL_RADIUS or not include_failed:
                     continue
                 total -= _FAILED_OFFSET
-            if size == k and not _worse(hs[0], hr[0], total, RANK[b0 + j]):
+            if size == k and not worse(hs[0], hr[0], total, RANK[b0 + j]):
                 continue
-            size = _heap_push(hs, hr, hi, size, k, total, RANK[b0 + j], b0 + j)
+            size = heap_push(hs, hr, hi, size, k, total, RANK[b0 + j], b0 + j)
     return size
-
-
-@nb.njit(inline="always", **_JIT)
-def _merge_heaps(hs, hr, hi, sizes, k):
-    """Return (rows, totals) of the k best entries over per-range heaps, best first."""
-    ms = np.empty(k)
-    mr = np.empty(k, dtype=np.int64)
-    mi = np.empty(k, dtype=np.int64)
-    size = 0
-    for g in range(hs.shape[0]):
-        for j in range(sizes[g]):
-            size = _heap_push(ms, mr, mi, size, k, hs[g, j], hr[g, j], hi[g, j])
-    order = _sorted_heap(ms, mr, mi, size)
-    return mi[order], ms[order]
 
 
 @one_launch_at_a_time
@@ -466,7 +395,7 @@ def topk_ranges(starts, ends, k, include_failed, XY, F, B, COMMUNE, RANK, P, W, 
             starts[g], ends[g], 0, k, include_failed, hs[g], hr[g], hi[g], 0,
             XY, F, B, COMMUNE, RANK, P, W, C, Z, ap, ac,
         )  # fmt: skip
-    return _merge_heaps(hs, hr, hi, sizes, k)
+    return merge_heaps(hs, hr, hi, sizes, k)
 
 
 @nb.njit(**_JIT)
@@ -487,7 +416,7 @@ def topk_ranges_serial(
             starts[g], ends[g], 0, k, include_failed, hs[g], hr[g], hi[g], 0,
             XY, F, B, COMMUNE, RANK, P, W, C, Z, ap, ac,
         )  # fmt: skip
-    return _merge_heaps(hs, hr, hi, sizes, k)
+    return merge_heaps(hs, hr, hi, sizes, k)
 
 
 @nb.njit(inline="always", **_JIT)

@@ -17,6 +17,7 @@ import numba as nb
 import numpy as np
 
 from matcher import kernels as K
+from matcher import kernels_heap as KH
 from matcher.kernels import _JIT, _NEUTRAL
 
 _CONN = K._CONN
@@ -252,10 +253,10 @@ def batch_topk_static(
                 if not ok:
                     continue
                 total = 100.0 * (st + part)
-                if size == k and not K._worse(hs[0], hr[0], total, RANK[i]):
+                if size == k and not KH.worse(hs[0], hr[0], total, RANK[i]):
                     continue
-                size = K._heap_push(hs, hr, hi, size, k, total, RANK[i], i)
-        o = K._sorted_heap(hs, hr, hi, size)
+                size = KH.heap_push(hs, hr, hi, size, k, total, RANK[i], i)
+        o = KH.sorted_heap(hs, hr, hi, size)
         for j in range(size):
             rows[q, j] = hi[o[j]]
             totals[q, j] = hs[o[j]]
