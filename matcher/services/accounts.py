@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import hashlib
 import os
 import secrets
 from dataclasses import dataclass
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -18,12 +15,17 @@ from sqlalchemy.orm import Session
 from matcher.domain import ROLES
 from matcher.errors import AuthenticationError, NotFound, PermissionDenied, ValidationError
 from matcher.services._common import Actor, actor_of, audit, check_actor, transaction
+from matcher.services.passwords import (
+    dummy_hash,
+    hash_password,
+    password_hasher,
+    verify_password,
+)
 from matcher.storage.models import Invitation, LoginAttempt, Organisation, User, utcnow
 
 #: Failed attempts allowed for one e-mail within THROTTLE_WINDOW before login is refused.
 MAX_FAILED_ATTEMPTS = int(os.environ.get("MATCHER_MAX_FAILED_LOGINS", "5"))
 THROTTLE_WINDOW = dt.timedelta(minutes=15)
-MIN_PASSWORD_LENGTH = 10
 INVITATION_DAYS = 7
 
 
@@ -50,48 +52,6 @@ class OrganisationInfo:
     kind: str
     siren: str | None
     is_active: bool
-
-
-@functools.cache
-def _hasher(profile: str) -> PasswordHasher:
-    if profile == "fast":  # tests only: same algorithm, cheap parameters
-        return PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
-    return PasswordHasher()
-
-
-def password_hasher() -> PasswordHasher:
-    """Return the argon2id hasher (``MATCHER_ARGON2_PROFILE=fast`` lowers its cost for tests)."""
-    return _hasher(os.environ.get("MATCHER_ARGON2_PROFILE", "default"))
-
-
-def hash_password(password: str) -> str:
-    """Return the argon2id hash of ``password`` after checking the password policy.
-
-    >>> hash_password("court")
-    Traceback (most recent call last):
-    ...
-    matcher.errors.ValidationError: Mot de passe trop court : 10 caractères au minimum.
-    """
-    if not isinstance(password, str) or len(password) < MIN_PASSWORD_LENGTH:
-        raise ValidationError(
-            f"Mot de passe trop court : {MIN_PASSWORD_LENGTH} caractères au minimum.",
-            field="password",
-        )
-    return password_hasher().hash(password)
-
-
-def _verify(password_hash: str | None, password: str) -> bool:
-    if not password_hash:
-        return False
-    try:
-        return password_hasher().verify(password_hash, password)
-    except (VerificationError, InvalidHashError):
-        return False
-
-
-@functools.cache
-def _dummy_hash(profile: str) -> str:
-    return _hasher(profile).hash("mot-de-passe-factice")
 
 
 def normalise_email(email: str) -> str:
@@ -399,7 +359,7 @@ def set_password(
     """Change the actor's own password after checking the current one."""
     with transaction(session) as s:
         user = check_actor(s, actor)
-        if not _verify(user.password_hash, current_password):
+        if not verify_password(user.password_hash, current_password):
             raise AuthenticationError("Mot de passe actuel incorrect.")
         user.password_hash = hash_password(new_password)
         audit(s, actor, "set_password", "user", user.id)
@@ -449,11 +409,15 @@ def authenticate(email: str, password: str, *, now: dt.datetime | None = None) -
         else:
             user = s.scalar(select(User).where(User.email == email))
             if user is None:
-                _verify(_dummy_hash(os.environ.get("MATCHER_ARGON2_PROFILE", "default")), password)
+                verify_password(dummy_hash(), password)
                 ok = False
             else:
                 org = s.get(Organisation, user.organisation_id)
-                ok = user.is_active and org.is_active and _verify(user.password_hash, password)
+                ok = (
+                    user.is_active
+                    and org.is_active
+                    and verify_password(user.password_hash, password)
+                )
             s.add(LoginAttempt(email=email, at=now, succeeded=ok))
             error = None if ok else AuthenticationError("Identifiants incorrects.")
             if ok:
