@@ -5,6 +5,7 @@ import streamlit as st
 
 from app_pages import _common as ui
 from matcher.domain import PROJECT_TYPES, TENURES
+from matcher.services import deals as deal_service
 from matcher.services import projects as project_service
 from matcher.services import requests as request_service
 from matcher.services import shortlists
@@ -13,6 +14,7 @@ actor = ui.require_user("holder")
 st.title("Mes projets")
 
 mine = ui.call(project_service.list_projects, actor, {"mine": True}) or []
+applications = ui.call(deal_service.application_status, actor) or {}
 tab_list, tab_new, tab_requests = st.tabs(
     ["Projets et listes", "Nouveau projet", "Demandes envoyées"]
 )
@@ -22,6 +24,9 @@ with tab_list:
         st.info("Vous n'avez pas encore de projet : créez-le dans l'onglet « Nouveau projet ».")
     else:
         frame = pd.DataFrame(mine)
+        frame["fund_stage"] = [
+            applications[i]["stage_label"] if i in applications else "—" for i in frame["id"]
+        ]
         shown = ui.labelled(
             frame[
                 [
@@ -30,13 +35,13 @@ with tab_list:
                     "project_type",
                     "surface_min_m2",
                     "surface_max_m2",
-                    "applied_to_fund",
+                    "fund_stage",
                 ]
             ]
         )
         st.dataframe(
             shown.rename(columns={"id": "N°", "name": "Projet", "project_type": "Type", "surface_min_m2": "Surface min m²",
-                                  "surface_max_m2": "Surface max m²", "applied_to_fund": "Candidat au fonds"}),
+                                  "surface_max_m2": "Surface max m²", "fund_stage": "Candidature au fonds"}),
             hide_index=True, key="projects_table",
         )  # fmt: skip
         by_id = {p["id"]: p for p in mine}
@@ -44,6 +49,10 @@ with tab_list:
             "Projet", list(by_id), format_func=lambda i: by_id[i]["name"], key="projects_selected"
         )
         project = by_id[pid]
+        if pid in applications:
+            since = applications[pid]["since"]
+            when = f" depuis le {since:%d/%m/%Y}" if since is not None else ""
+            st.info(f"Candidature au fonds ISR : **{applications[pid]['stage_label']}**{when}.")
         if (
             not project.get("applied_to_fund")
             and st.button("Candidater au fonds ISR", key="projects_apply")

@@ -1,7 +1,8 @@
 """Fund pipeline: deals on projects that applied, stage moves with decisions, notes, history.
 
 Rights: fund officers and admins only. Deals, decisions and notes are never
-shown to owners or holders (a fund officer's notes are not public).
+shown to owners or holders (a fund officer's notes are not public); a holder
+sees only where its own applications stand (:func:`application_status`).
 """
 
 from __future__ import annotations
@@ -170,6 +171,42 @@ def list_deals(
         if stage is not None:
             query = query.where(Deal.stage == stage)
         return [_view(d, p) for d, p in s.execute(query).all()]
+
+
+def application_status(
+    actor: Actor, *, session: Session | None = None
+) -> dict[int, dict[str, Any]]:
+    """Return where the actor's fund applications stand, keyed by project id.
+
+    For each project of the holder's organisation that applied to the fund:
+    ``stage`` (None while no officer has opened a deal), ``stage_label`` in
+    French and ``since`` (when that stage was reached). Tickets, notes, ESG
+    grids and the reasons of decisions stay private to the fund.
+    """
+    with transaction(session, write=False) as s:
+        check_actor(s, actor, "holder")
+        projects = s.execute(
+            select(Project.id, Project.applied_at)
+            .where(Project.organisation_id == actor.organisation_id)
+            .where(Project.applied_to_fund.is_(True))
+        ).all()
+        out = {
+            pid: {"stage": None, "stage_label": "Candidature reçue, en attente d'examen",
+                  "since": applied_at}
+            for pid, applied_at in projects
+        }  # fmt: skip
+        if not out:
+            return out
+        rows = s.execute(
+            select(Deal.project_id, Deal.stage, DealDecision.decided_at)
+            .join(DealDecision, DealDecision.deal_id == Deal.id)
+            .where(Deal.project_id.in_(list(out)))
+            .where(DealDecision.to_stage == Deal.stage)
+            .order_by(Deal.id, DealDecision.decided_at)
+        ).all()
+        for pid, stage, decided_at in rows:  # the latest deal and decision win
+            out[pid] = {"stage": stage, "stage_label": DEAL_STAGES[stage], "since": decided_at}
+        return out
 
 
 def update_deal(

@@ -74,6 +74,26 @@ def test_holder_applies_a_project_to_the_fund(page, actors):
     assert project_service.get_project(holder, project["id"])["applied_to_fund"] is True
 
 
+def test_holder_sees_where_its_fund_application_stands(page, actors):
+    holder, fund = actors["holder"], actors["fund"]
+    status = deals.application_status(holder)
+    pid = next((p for p, st in status.items() if st["stage"] is not None), None)
+    if pid is None:  # no deal yet on the holder's applications: the fund opens one
+        pid = next(iter(status)) if status else None
+        if pid is None:
+            project = project_service.list_projects(holder, {"mine": True})[0]
+            project_service.apply_to_fund(holder, project["id"], project["version"])
+            pid = project["id"]
+        deals.create_deal(fund, pid)
+    stage_label = deals.application_status(holder)[pid]["stage_label"]
+    at = page("mes_projets", holder)
+    table = at.dataframe[0].value  # the projects table comes first
+    assert table.loc[table["N°"] == pid, "Candidature au fonds"].tolist() == [stage_label]
+    at.selectbox(key="projects_selected").set_value(pid).run()
+    assert not at.exception
+    assert any(f"Candidature au fonds ISR : **{stage_label}**" in t for t in texts(at, "info"))
+
+
 def test_another_holder_does_not_see_these_projects(page, outsiders, actors):
     at = page("mes_projets", outsiders["holder"])
     assert not at.exception

@@ -132,3 +132,25 @@ def test_deal_edits_are_validated(world):
     assert updated["impact"] == {"jobs": 12}
     notes = deals.list_notes(world.fund, world.deal_a)
     assert notes[0]["body"].startswith("Note du chargé") and notes[0]["author"] == "fund@test.fr"
+
+
+def test_holder_sees_the_stage_of_its_own_applications_only(world):
+    status = deals.application_status(world.holder_a)
+    assert list(status) == [world.project_a]  # Fablab A never applied
+    assert status[world.project_a]["stage"] == "identified"
+    assert status[world.project_a]["stage_label"] == "Identifié"
+    assert set(status[world.project_a]) == {"stage", "stage_label", "since"}  # nothing private
+    deal = deals.get_deal(world.fund, world.deal_a)
+    deals.move_stage(world.fund, world.deal_a, "declined", "Hors périmètre", deal["version"])
+    after = deals.application_status(world.holder_a)[world.project_a]
+    assert after["stage_label"] == "Refusé"
+    assert after["since"] >= status[world.project_a]["since"]
+    assert deals.application_status(world.holder_b) == {}
+
+
+def test_an_application_without_deal_is_awaiting_review(world):
+    version = projects.get_project(world.holder_a, world.project_a2)["version"]
+    projects.apply_to_fund(world.holder_a, world.project_a2, version)
+    status = deals.application_status(world.holder_a)[world.project_a2]
+    assert status["stage"] is None and "attente" in status["stage_label"]
+    assert status["since"] is not None
