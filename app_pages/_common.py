@@ -149,6 +149,31 @@ def labelled(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+_IMPORT_STATUS = {"committed": "Importé", "refused": "Refusé (rien écrit)"}
+_IMPORT_KIND = {"premises": "Locaux", "projects": "Projets"}
+
+
+def import_history(batches: list[dict[str, Any]]) -> pd.DataFrame:
+    """Return import batches (``list_import_batches``) as a French display table."""
+    from matcher.ingestion import MODES
+
+    return pd.DataFrame(
+        {
+            "N°": [b["id"] for b in batches],
+            "Date": [f"{b['created_at']:%d/%m/%Y %H:%M}" for b in batches],
+            "Contenu": [_IMPORT_KIND.get(b["kind"], b["kind"]) for b in batches],
+            "Fichier": [b["filename"] for b in batches],
+            "Mode": [MODES.get(b["mode"], b["mode"]) for b in batches],
+            "Résultat": [_IMPORT_STATUS.get(b["status"], b["status"]) for b in batches],
+            "Créés": [b["rows_inserted"] for b in batches],
+            "Mis à jour": [b["rows_updated"] for b in batches],
+            "Rejetés": [b["rows_rejected"] for b in batches],
+            "Organisation": [b["organisation"] for b in batches],
+            "Par": [b["created_by"] for b in batches],
+        }
+    )
+
+
 # --- shared cached reference data ------------------------------------------------------
 @st.cache_data(show_spinner="Chargement des contours des départements…")
 def national_outlines() -> dict[str, Any]:

@@ -9,6 +9,7 @@ from app_pages import _common as ui
 from matcher.domain import ROLES
 from matcher.services import accounts
 from matcher.services.audit import list_audit
+from matcher.services.imports import list_import_batches
 
 actor = ui.require_user("admin")
 st.title("Administration")
@@ -85,13 +86,11 @@ with t_users:
                     st.success(f"Compte {created.email} créé.")
 
 with t_imports:
-    batches = ui.call(list_audit, actor, entity="import_batch", limit=200) or []
+    batches = ui.call(list_import_batches, actor, limit=200) or []
     if not batches:
         st.caption("Aucun import.")
     else:
-        rows = [{"N°": b["entity_id"], "Date": b["at"], "Par": b["user_email"], **(b.get("new_values") or {})}
-                for b in batches]  # fmt: skip
-        st.dataframe(pd.DataFrame(rows).astype(str), hide_index=True, key="admin_imports")
+        st.dataframe(ui.import_history(batches), hide_index=True, key="admin_imports")
 
 with t_audit:
     entity = st.selectbox(

@@ -218,7 +218,7 @@ with tab_form:
 with tab_import:
     from matcher.ingestion import MODES, auto_mapping, read_premises, read_table
     from matcher.ingestion.mapping import SYNONYMS_BY_KIND
-    from matcher.services.imports import import_records
+    from matcher.services.imports import import_records, list_import_batches
 
     upload = st.file_uploader(
         "Fichier de locaux (CSV, XLSX, GeoJSON, GeoPackage)",
@@ -284,6 +284,13 @@ with tab_import:
                         st.error(
                             "Aucune ligne importée : corrigez le fichier ou choisissez « lignes valides seulement »."
                         )
+
+    st.markdown("**Historique de vos imports**")
+    history = ui.call(list_import_batches, actor, limit=50) or []
+    if history:
+        st.dataframe(ui.import_history(history), hide_index=True, key="premises_import_history")
+    else:
+        st.caption("Aucun import pour votre organisation.")
 
 # --- best-matching projects ------------------------------------------------------------
 with tab_match:

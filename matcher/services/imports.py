@@ -35,7 +35,7 @@ from matcher.services.fields import (
     is_missing,
 )
 from matcher.services.import_writes import audit_updates, changed_only, write_rows
-from matcher.storage.models import ImportBatch, Organisation, Premise, Project, utcnow
+from matcher.storage.models import ImportBatch, Organisation, Premise, Project, User, utcnow
 
 KINDS = ("premises", "projects")
 MODES = ("all_or_nothing", "valid_only")
@@ -413,3 +413,43 @@ def _import(
         errors=tuple(errors[:MAX_ERRORS_KEPT]),
         unchanged=len(diffs.unchanged),
     )
+
+
+def list_import_batches(
+    actor: Actor, *, limit: int = 200, session: Session | None = None
+) -> list[dict[str, Any]]:
+    """Return import batches, newest first: an organisation's own, or all for an admin.
+
+    Each batch: id, created_at, kind, source, filename, mode, status (committed
+    or refused), rows inserted / updated / rejected, organisation and author.
+    """
+    if not (isinstance(limit, int) and limit >= 1):
+        raise ValidationError(f"Nombre d'imports à lister invalide : {limit}.", field="limit")
+    with transaction(session, write=False) as s:
+        check_actor(s, actor)
+        query = (
+            select(ImportBatch, Organisation.name, User.email)
+            .outerjoin(Organisation, Organisation.id == ImportBatch.organisation_id)
+            .outerjoin(User, User.id == ImportBatch.created_by_id)
+            .order_by(ImportBatch.created_at.desc(), ImportBatch.id.desc())
+            .limit(limit)
+        )
+        if not actor.is_admin:
+            query = query.where(ImportBatch.organisation_id == actor.organisation_id)
+        return [
+            {
+                "id": b.id,
+                "created_at": b.created_at,
+                "kind": b.kind,
+                "source": b.source,
+                "filename": b.filename,
+                "mode": b.mode,
+                "status": b.status,
+                "rows_inserted": b.rows_inserted,
+                "rows_updated": b.rows_updated,
+                "rows_rejected": b.rows_rejected,
+                "organisation": org_name,
+                "created_by": email,
+            }
+            for b, org_name, email in s.execute(query).all()
+        ]

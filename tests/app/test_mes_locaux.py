@@ -95,6 +95,13 @@ def test_bulk_import_all_or_nothing_writes_nothing_on_errors(page, actors):
     assert len(premise_service.list_premises(owner, {"mine": True}, limit=None)) == before
 
 
+def _history(at):
+    """Return the import history table shown on the import tab."""
+    tables = [d.value for d in at.dataframe if "Fichier" in d.value.columns]
+    assert len(tables) == 1
+    return tables[0]
+
+
 def test_bulk_import_valid_rows_only(page, actors):
     owner = actors["owner"]
     before = len(premise_service.list_premises(owner, {"mine": True}, limit=None))
@@ -107,6 +114,9 @@ def test_bulk_import_valid_rows_only(page, actors):
     after = premise_service.list_premises(owner, {"mine": True}, limit=None)
     assert len(after) == before + 2
     assert {"Poste importée", "École importée"} <= {p["name"] for p in after}
+    last = _history(at).iloc[0]
+    assert (last["Fichier"], last["Résultat"]) == ("locaux2.csv", "Importé")
+    assert (last["Créés"], last["Rejetés"], last["Par"]) == (2, 1, owner.email)
 
 
 def test_unreadable_file_gives_a_french_report(page, actors):

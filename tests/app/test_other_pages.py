@@ -180,6 +180,8 @@ def test_admin_creates_an_organisation_and_sees_the_audit(page, actors):
         for e in list_audit(admin, limit=20)
     )
     assert len(at.dataframe) >= 3  # organisations, users, imports / audit
+    imports_shown = [d.value for d in at.dataframe if "Fichier" in d.value.columns]
+    assert len(imports_shown) == 1 and "Organisation" in imports_shown[0].columns
 
 
 def test_admin_creates_a_user_with_a_weak_password_refused(page, actors):

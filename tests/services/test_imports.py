@@ -225,3 +225,31 @@ def test_admin_import_cannot_give_premises_to_a_project_holder(world):
     )
     assert summary.inserted == 1
     assert "pas du bon type" in summary.errors[0].message
+
+
+def test_import_history_is_per_organisation_newest_first(world):
+    first = imports.import_records(
+        world.owner_a, "premises", _records(), source="csv", filename="a.csv"
+    )
+    refused = imports.import_records(
+        world.owner_a, "premises", _records(), source="csv", filename="a2.csv", rejected_count=1
+    )
+    other = imports.import_records(
+        world.owner_b, "premises", _records(), source="autre", filename="b.csv"
+    )
+    mine = imports.list_import_batches(world.owner_a)
+    assert [b["id"] for b in mine] == [refused.batch_id, first.batch_id]
+    assert mine[0]["status"] == "refused" and mine[0]["rows_rejected"] == 1
+    assert mine[1] | {"created_at": None} == {
+        "id": first.batch_id, "created_at": None, "kind": "premises", "source": "csv",
+        "filename": "a.csv", "mode": "all_or_nothing", "status": "committed",
+        "rows_inserted": 3, "rows_updated": 0, "rows_rejected": 0,
+        "organisation": "Commune A", "created_by": "owner_a@test.fr",
+    }  # fmt: skip
+    assert [b["id"] for b in imports.list_import_batches(world.owner_b)] == [other.batch_id]
+    assert imports.list_import_batches(world.holder_a) == []
+    everything = [b["id"] for b in imports.list_import_batches(world.admin)]
+    assert everything[:3] == [other.batch_id, refused.batch_id, first.batch_id]
+    assert [b["id"] for b in imports.list_import_batches(world.admin, limit=1)] == [other.batch_id]
+    with pytest.raises(ValidationError, match="invalide"):
+        imports.list_import_batches(world.admin, limit=0)
