@@ -7,11 +7,13 @@ data is read through the services on every run, with the acting user.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pandas as pd
 import streamlit as st
@@ -140,6 +142,30 @@ def fmt_int(value: Any, unit: str = "") -> str:
     return f"{text} {unit}".strip()
 
 
+PARIS = ZoneInfo("Europe/Paris")
+
+
+def fmt_datetime(value: dt.datetime | None, pattern: str = "%d/%m/%Y %H:%M") -> str:
+    """Return a stored time (UTC; naive means UTC) as French local time, or "inconnu"."""
+    if value is None or pd.isna(value):
+        return "inconnu"
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=dt.UTC)
+    return value.astimezone(PARIS).strftime(pattern)
+
+
+_TIME_COLUMNS = ("at", "created_at", "updated_at", "decided_at", "last_login_at")
+
+
+def with_local_times(frame: pd.DataFrame) -> pd.DataFrame:
+    """Return a display copy with the stored times shown as French local time."""
+    out = frame.copy()
+    for col in _TIME_COLUMNS:
+        if col in out.columns:
+            out[col] = [fmt_datetime(v) if isinstance(v, dt.datetime) else v for v in out[col]]
+    return out
+
+
 def labelled(frame: pd.DataFrame) -> pd.DataFrame:
     """Return a display copy with vocabulary codes replaced by their French labels."""
     out = frame.copy()
@@ -160,7 +186,7 @@ def import_history(batches: list[dict[str, Any]]) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "N°": [b["id"] for b in batches],
-            "Date": [f"{b['created_at']:%d/%m/%Y %H:%M}" for b in batches],
+            "Date": [fmt_datetime(b["created_at"]) for b in batches],
             "Contenu": [_IMPORT_KIND.get(b["kind"], b["kind"]) for b in batches],
             "Fichier": [b["filename"] for b in batches],
             "Mode": [MODES.get(b["mode"], b["mode"]) for b in batches],

@@ -49,7 +49,7 @@ with t_users:
         )
         users = ui.call(accounts.list_users, actor, org_id) or []
         if users:
-            frame = pd.DataFrame([asdict(u) for u in users])
+            frame = ui.with_local_times(pd.DataFrame([asdict(u) for u in users]))
             frame["role"] = frame["role"].map(lambda r: ROLES.get(r, r))
             st.dataframe(
                 frame[["id", "email", "display_name", "role", "is_active", "last_login_at"]].rename(
@@ -100,4 +100,4 @@ with t_audit:
     entries = ui.call(list_audit, actor, entity=entity, limit=300) or []
     if entries:
         frame = pd.DataFrame(entries)
-        st.dataframe(frame.astype(str), hide_index=True, key="admin_audit")
+        st.dataframe(ui.with_local_times(frame).astype(str), hide_index=True, key="admin_audit")

@@ -25,7 +25,8 @@ with tab_list:
     else:
         frame = pd.DataFrame(mine)
         frame["fund_stage"] = [
-            applications[i]["stage_label"] if i in applications else "—" for i in frame["id"]
+            applications[i]["stage_label"] if i in applications else "Pas de candidature"
+            for i in frame["id"]
         ]
         shown = ui.labelled(
             frame[
@@ -51,7 +52,7 @@ with tab_list:
         project = by_id[pid]
         if pid in applications:
             since = applications[pid]["since"]
-            when = f" depuis le {since:%d/%m/%Y}" if since is not None else ""
+            when = f" depuis le {ui.fmt_datetime(since, '%d/%m/%Y')}" if since is not None else ""
             st.info(f"Candidature au fonds ISR : **{applications[pid]['stage_label']}**{when}.")
         if (
             not project.get("applied_to_fund")

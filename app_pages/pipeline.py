@@ -125,17 +125,23 @@ t1, t2, t3 = st.tabs(["Décisions", "Notes", "Historique complet"])
 with t1:
     rows = deal.get("decisions") or []
     if rows:
-        st.dataframe(ui.labelled(pd.DataFrame(rows)), hide_index=True, key="pipeline_decisions")
+        st.dataframe(
+            ui.with_local_times(ui.labelled(pd.DataFrame(rows))),
+            hide_index=True,
+            key="pipeline_decisions",
+        )
     else:
         st.caption("Aucune décision.")
 with t2:
     notes = deal.get("notes") or []
     for n in notes:
-        st.markdown(f"- {n.get('body', '')} _({n.get('created_at', '')})_")
+        st.markdown(f"- {n.get('body', '')} _({ui.fmt_datetime(n.get('created_at'))})_")
     if not notes:
         st.caption("Aucune note.")
 with t3:
     history = ui.call(deal_service.deal_history, actor, deal_id) or []
     if history:
         frame = pd.DataFrame(history)
-        st.dataframe(frame.astype(str), hide_index=True, key="pipeline_history")
+        st.dataframe(
+            ui.with_local_times(frame).astype(str), hide_index=True, key="pipeline_history"
+        )

@@ -178,13 +178,14 @@ def application_status(
 ) -> dict[int, dict[str, Any]]:
     """Return where the actor's fund applications stand, keyed by project id.
 
-    For each project of the holder's organisation that applied to the fund:
+    For each project of the actor's organisation (holders; an admin on the
+    "Mes projets" page sees its own organisation's) that applied to the fund:
     ``stage`` (None while no officer has opened a deal), ``stage_label`` in
     French and ``since`` (when that stage was reached). Tickets, notes, ESG
     grids and the reasons of decisions stay private to the fund.
     """
     with transaction(session, write=False) as s:
-        check_actor(s, actor, "holder")
+        check_actor(s, actor, "holder", "admin")
         projects = s.execute(
             select(Project.id, Project.applied_at)
             .where(Project.organisation_id == actor.organisation_id)

@@ -153,7 +153,10 @@ OPERATIONS = {
     "read_deal_history": (lambda w, a: deals.deal_history(a, w.deal_a), {"fund", "admin"}),
     "list_deals": (lambda w, a: deals.list_deals(a), {"fund", "admin"}),
     # a holder reads the stage of its own applications only (tested in test_pipeline)
-    "application_status": (lambda w, a: deals.application_status(a), {"holder_a", "holder_b"}),
+    "application_status": (
+        lambda w, a: deals.application_status(a),
+        {"holder_a", "holder_b", "admin"},
+    ),
     # accounts and audit
     "create_organisation": (
         lambda w, a: accounts.create_organisation(a, "Nouvelle commune", "owner"),
