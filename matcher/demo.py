@@ -418,15 +418,10 @@ def warm_engine(premises: pd.DataFrame, projects: pd.DataFrame) -> None:
 
     from matcher.engine import build_snapshot
     from matcher.needs import ProjectNeeds
-    from matcher.ranking import batch_match, rank_premises, rank_projects
+    from matcher.ranking import warm_up
     from matcher.territory.attributes import enrich_premises
 
     started = time.perf_counter()
     snapshot = build_snapshot(enrich_premises(premises.head(2000)))
-    needs = [ProjectNeeds.from_record(r) for r in projects.head(3).to_dict("records")]
-    rank_premises(snapshot, needs[0], k=10)
-    rank_premises(snapshot, ProjectNeeds(target_lon=needs[0].target_lon,
-                                         target_lat=needs[0].target_lat), k=10)  # fmt: skip
-    rank_projects(snapshot, snapshot.premise_ids[0], needs, k=3)
-    batch_match(snapshot, needs, radius_km=30, k=5)
+    warm_up(snapshot, [ProjectNeeds.from_record(r) for r in projects.head(3).to_dict("records")])
     print(f"Moteur prêt ({time.perf_counter() - started:.0f} s, compilé une fois puis en cache).")

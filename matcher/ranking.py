@@ -9,6 +9,10 @@ Search area (queries never mix zones):
   the project's zone (the commune set is a hard constraint);
 * no target at all: every premise of every zone (distance criterion inactive).
 
+Batch matching and the bounded national search live in :mod:`matcher.batch`,
+the projects' kernel inputs in :mod:`matcher.queries`, the one-to-one
+allocation in :mod:`matcher.allocation` (all re-exported here).
+
 Order: score descending, then premise id ascending (deterministic ties).
 Premises failing a hard constraint are left out, or listed after every
 eligible premise with ``include_failed=True`` (premises beyond the radius are
@@ -17,8 +21,6 @@ never listed: they are not candidates).
 
 from __future__ import annotations
 
-import dataclasses
-import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -29,21 +31,17 @@ import pandas as pd
 from matcher import kernels as K
 from matcher import kernels_rows as KR
 from matcher.allocation import allocate
+from matcher.batch import batch_match, national_rows
 from matcher.criteria import CRITERIA, CRITERION_LABELS
 from matcher.errors import ValidationError
 from matcher.explanations import explanation_lines, failure_labels, missing_labels
-from matcher.geo import ZONES, max_scale_factor, scale_factor, to_projected
 from matcher.needs import ProjectNeeds
+from matcher.queries import kernel_args, query_arrays
 from matcher.scoring import (
     ENGINE_VERSION,
-    area_commune_indices,
     composite,
-    effective_weights,
     failure_codes,
     failure_reasons,
-    needed_by_day,
-    surface_bounds_of,
-    tenure_mask,
 )
 
 __all__ = [
@@ -60,115 +58,6 @@ _CHUNK_ROWS = 32_768
 #: Rows from which a query is scanned in parallel: a launch costs ~6 µs with
 #: OpenMP or TBB, ~150 µs with numba's workqueue (measured on 2 cores).
 _PARALLEL_ROWS = {"omp": 5_000, "tbb": 5_000, "workqueue": 50_000}
-#: Batch: distinct weightings whose shared parts are precomputed at once (memory bound).
-_MAX_STATIC_GROUPS = 16
-
-
-def _target_xy(needs: ProjectNeeds) -> tuple[float, float, float] | None:
-    if not needs.has_point:
-        return None
-    return _projected_target(needs.target_lon, needs.target_lat, needs.zone)
-
-
-@functools.lru_cache(maxsize=65_536)
-def _projected_target(lon: float, lat: float, zone: str) -> tuple[float, float, float]:
-    """Return ``(x_m, y_m, 1/k)`` of a target point (cached: projects repeat)."""
-    x, y = to_projected(lon, lat, zone)
-    inv_k = 1.0 / float(scale_factor(x, y, zone)[0])
-    return float(x[0]), float(y[0]), inv_k
-
-
-def query_arrays(
-    snapshot,
-    projects: Sequence[ProjectNeeds],
-    weights: object = None,
-    radius_km: float | None = None,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Return kernel inputs ``(P, W, area_ptr, area_codes)`` for a list of projects.
-
-    ``radius_km`` (batch) caps every project's radius, as if each project had
-    been given ``radius_km=min(own, radius_km)``.
-    """
-    nq = len(projects)
-    P = np.full((nq, K.N_P), np.nan)
-    W = np.zeros((nq, len(CRITERIA)))
-    areas = []
-    cache: dict[tuple, np.ndarray] = {}
-    targets = _targets_xy(projects)
-    for q, needs in enumerate(projects):
-        if radius_km is not None:
-            r = radius_km if needs.radius_km is None else min(radius_km, needs.radius_km)
-            if r != needs.radius_km:
-                needs = _with_radius(needs, r)
-        key = (needs.project_type, needs.has_point or bool(needs.target_insee_codes),
-               needs.has_surface, needs.has_budget)  # fmt: skip
-        if key not in cache:
-            cache[key] = effective_weights(needs, weights)
-        W[q] = cache[key]
-        row = P[q]
-        txy = targets[q]
-        row[K.P_HAS_POINT] = 0.0 if txy is None else 1.0
-        row[K.P_TX], row[K.P_TY], row[K.P_TINVK] = txy if txy else (np.nan, np.nan, np.nan)
-        radius = needs.radius_m if needs.radius_m is not None else np.inf
-        row[K.P_RADIUS] = radius
-        zone = needs.zone
-        kmax = max_scale_factor(zone) if zone else 1.0
-        row[K.P_RADIUS_GRID] = radius * kmax * (1 + 1e-9) + 1e-6
-        decay = needs.decay_function()
-        row[K.P_DECAY_KIND], row[K.P_DECAY_SCALE] = decay.code, decay.scale_m
-        row[K.P_DECAY_CUTOFF] = decay.cutoff_m
-        lo, lo_t, hi_t, hi = surface_bounds_of(needs)
-        row[K.P_SURF_MIN], row[K.P_SURF_LOT], row[K.P_SURF_HIT], row[K.P_SURF_MAX] = (
-            lo, lo_t, hi_t, hi,
-        )  # fmt: skip
-        bp, bw = needs.budget_purchase_eur, needs.budget_works_eur
-        row[K.P_BUDGET_SALE] = np.nan if bp is None else bp + (bw or 0.0)
-        row[K.P_MAX_RENT] = np.nan if needs.max_rent_eur_year is None else needs.max_rent_eur_year
-        row[K.P_FIBRE] = float(needs.fibre_required)
-        row[K.P_PMR] = float(needs.pmr_required)
-        row[K.P_GROUND] = float(needs.ground_floor_required)
-        ms = needs.max_station_distance_m
-        row[K.P_MAX_STATION] = np.nan if ms is None else ms
-        row[K.P_NEEDED_BY] = needed_by_day(needs)
-        row[K.P_QPV_TARGET] = float(needs.qpv_target)
-        row[K.P_AREA_MODE] = float(bool(needs.target_insee_codes))
-        row[K.P_TENURE_MASK] = float(tenure_mask(needs))
-        row[K.P_ZONE] = ZONES[zone].index if zone else -1
-        areas.append(area_commune_indices(snapshot, needs))
-    ptr = np.zeros(nq + 1, dtype=np.int64)
-    ptr[1:] = np.cumsum([len(a) for a in areas])
-    codes = np.concatenate(areas).astype(np.int32) if nq else np.empty(0, np.int32)
-    return P, W, ptr, codes
-
-
-def _targets_xy(projects: Sequence[ProjectNeeds]) -> list[tuple[float, float, float] | None]:
-    """Return every project's projected target, projecting each zone's points at once."""
-    out: list[tuple[float, float, float] | None] = [None] * len(projects)
-    by_zone: dict[str, list[int]] = {}
-    for q, p in enumerate(projects):
-        if p.has_point:
-            by_zone.setdefault(p.zone, []).append(q)
-    for zone, idx in by_zone.items():
-        lon = np.array([projects[q].target_lon for q in idx])
-        lat = np.array([projects[q].target_lat for q in idx])
-        x, y = to_projected(lon, lat, zone)
-        inv_k = 1.0 / scale_factor(x, y, zone)
-        for j, q in enumerate(idx):
-            out[q] = (float(x[j]), float(y[j]), float(inv_k[j]))
-    return out
-
-
-def _with_radius(needs: ProjectNeeds, radius_km: float) -> ProjectNeeds:
-    """Return a copy of (already valid) needs with another radius, without re-validating."""
-    copy = object.__new__(ProjectNeeds)
-    for f in dataclasses.fields(ProjectNeeds):
-        object.__setattr__(copy, f.name, getattr(needs, f.name))
-    object.__setattr__(copy, "radius_km", float(radius_km))
-    return copy
-
-
-def _kernel_args(snapshot) -> tuple:
-    return (*snapshot.kernel_arrays(),)
 
 
 def _parallel_min_rows() -> int:
@@ -203,7 +92,7 @@ def _detail_frame(
     queries = np.asarray(queries, dtype=np.int64)
     n = len(rows)
     scores, known, fails, dist = KR.criteria_pairs(
-        rows, queries, *_kernel_args(snapshot)[:4], P, snapshot.poly, snapshot.poly_origin, ap, ac
+        rows, queries, *kernel_args(snapshot)[:4], P, snapshot.poly, snapshot.poly_origin, ap, ac
     )
     w = W[queries]
     total, contrib, completeness = composite(scores, known, w)
@@ -265,14 +154,14 @@ def top_rows(
         and needs.radius_km is None
         and snapshot.n >= _BOUNDED_MIN_ROWS
     ):
-        return _national_rows(snapshot, needs, weights, k)
+        return national_rows(snapshot, needs, weights, k)
     starts, ends = _search_ranges(snapshot, needs, P)
     if not len(starts):
         return np.empty(0, dtype=np.int64)
     parallel = int((ends - starts).sum()) > _parallel_min_rows()
     kernel = K.topk_ranges if parallel else K.topk_ranges_serial
     rows, _ = kernel(
-        starts, ends, int(k), bool(include_failed), *_kernel_args(snapshot),
+        starts, ends, int(k), bool(include_failed), *kernel_args(snapshot),
         P, W, snapshot.poly, snapshot.poly_origin, ap, ac,
     )  # fmt: skip
     return rows
@@ -282,54 +171,6 @@ def top_rows(
 _BOUNDED_NATIONAL = True
 #: ...on catalogues large enough for the precomputation to pay off.
 _BOUNDED_MIN_ROWS = 50_000
-#: A radius longer than any zone's extent: with it, a query scans its whole zone.
-_NATIONAL_RADIUS_KM = 3000.0
-#: Precomputed project-independent parts kept per snapshot (one per weighting);
-#: each costs 12 bytes per premise, so a few are kept, not one per preset.
-_STATIC_CACHE_SIZE = 4
-
-
-def _static_parts(snapshot, w: np.ndarray, qpv_target: bool) -> tuple[np.ndarray, np.ndarray]:
-    """Return the weighting's static partial sums and fail bits, cached on the snapshot."""
-    from matcher import kernels_batch as KB
-
-    cache = snapshot.__dict__.setdefault("_static_cache", {})
-    key = (tuple(np.round(w, 15)), bool(qpv_target))
-    if key not in cache:
-        if len(cache) >= _STATIC_CACHE_SIZE:
-            cache.pop(next(iter(cache)))
-        static, sfail = KB.static_parts(np.array(w), bool(qpv_target), snapshot.F, snapshot.B)
-        cache[key] = (static[None, :], sfail[None, :])
-    return cache[key]
-
-
-def _national_rows(snapshot, needs: ProjectNeeds, weights: object, k: int) -> np.ndarray:
-    """Return the top-k rows, best first, of a point query without radius.
-
-    Same result as the full scan: the query is rewritten with a radius longer
-    than its zone (so nothing is cut) and an explicit decay scale equal to the
-    no-radius default (so every score is unchanged), then scanned by the batch
-    kernel, whose upper bound skips the rows that cannot enter the top k.
-    Project-independent parts are computed once per weighting and reused.
-    """
-    from matcher import kernels_batch as KB
-    from matcher.needs import DEFAULT_HALF_DISTANCE_KM
-
-    wide = dataclasses.replace(
-        needs,
-        radius_km=_NATIONAL_RADIUS_KM,
-        decay_scale_km=needs.decay_scale_km or DEFAULT_HALF_DISTANCE_KM,
-    )
-    P, W, ap, ac = query_arrays(snapshot, [wide], weights)
-    if not _zone_present(snapshot, wide.zone):
-        return np.empty(0, dtype=np.int64)
-    static, sfail = _static_parts(snapshot, W[0], wide.qpv_target)
-    rows, _, counts = KB.batch_topk_static(
-        np.zeros(1, dtype=np.int64), int(k), np.zeros(1, dtype=np.int64), static, sfail,
-        *_kernel_args(snapshot), P, W, snapshot.poly, snapshot.poly_origin, ap, ac,
-        snapshot.grid, snapshot.cell_start,
-    )  # fmt: skip
-    return rows[0, : counts[0]]
 
 
 @dataclass(frozen=True)
@@ -362,7 +203,7 @@ def explain(
     P, W, ap, ac = query_arrays(snapshot, [needs], weights)
     w = W[0]
     scores, known, fails, dist = KR.criteria_pairs(
-        np.asarray(row, np.int64), np.zeros(1, np.int64), *_kernel_args(snapshot)[:4], P,
+        np.asarray(row, np.int64), np.zeros(1, np.int64), *kernel_args(snapshot)[:4], P,
         snapshot.poly, snapshot.poly_origin, ap, ac,
     )  # fmt: skip
     total, contrib, completeness = composite(scores, known, w)
@@ -412,7 +253,7 @@ def rank_projects(
     if subset:
         rows = np.full(len(subset), row, dtype=np.int64)
         totals, fails, _ = KR.score_pairs(
-            rows, np.arange(len(subset)), *_kernel_args(snapshot)[:4], P, W,
+            rows, np.arange(len(subset)), *kernel_args(snapshot)[:4], P, W,
             snapshot.poly, snapshot.poly_origin, ap, ac,
         )  # fmt: skip
         keep = (fails & K.FAIL_RADIUS) == 0
@@ -427,93 +268,19 @@ def rank_projects(
     return _detail_frame(snapshot, np.full(len(idx), row), idx, P, W, ap, ac, ids)
 
 
-def batch_match(
-    snapshot,
-    projects: Sequence[ProjectNeeds],
-    radius_km: float,
-    k: int = 20,
-    weights: object = None,
-) -> pd.DataFrame:
-    """Return the k best eligible premises within ``radius_km`` of every project (sparse pairs).
+def warm_up(snapshot, projects: Sequence[ProjectNeeds]) -> None:
+    """Run every compiled path once (compiled on first use, then cached on disk).
 
-    The search radius is ``min(radius_km, project's own radius)``; every
-    project needs a target point. Equals :func:`rank_premises` on each project
-    with that radius. Columns: project_id, premise_id, rank, score_0_100,
-    distance_m. The full cross product is never formed.
+    ``projects``: a few projects with a target point, in the snapshot's zone.
     """
-    if not (np.isfinite(radius_km) and radius_km > 0):
-        raise ValidationError(
-            f"Rayon invalide : {radius_km} km (nombre > 0 attendu).",
-            field="radius_km",
-            value=radius_km,
-        )
-    for i, p in enumerate(projects):
-        if not p.has_point:
-            raise ValidationError(
-                f"Projet « {p.project_id or i} » : un centre (target_lon, target_lat) est "
-                "nécessaire pour l'appariement par lots.",
-                field="target_lon",
-                value=p.project_id,
-            )
-    cols = ["project_id", "premise_id", "rank", "score_0_100", "distance_m"]
-    effective = list(projects)
-    if not effective:
-        return pd.DataFrame(columns=cols)
-    P, W, ap, ac = query_arrays(snapshot, effective, weights, radius_km=radius_km)
-    present = np.array([_zone_present(snapshot, p.zone) for p in effective])
-    P[~present, K.P_RADIUS_GRID] = -1.0  # nothing to scan outside the snapshot's zones
-    from matcher import kernels_batch as KB
-
-    keys = [(tuple(W[q]), p.qpv_target) for q, p in enumerate(effective)]
-    distinct = list(dict.fromkeys(keys))
-    index = {key: g for g, key in enumerate(distinct)}
-    group_all = np.array([index[key] for key in keys], dtype=np.int64)
-    nq = len(effective)
-    rows = np.full((nq, int(k)), -1, dtype=np.int64)
-    totals = np.full((nq, int(k)), np.nan)
-    counts = np.zeros(nq, dtype=np.int64)
-    # weightings are processed a few at a time to bound the precomputed memory
-    for g0 in range(0, len(distinct), max(1, _MAX_STATIC_GROUPS)):
-        chunk = distinct[g0 : g0 + max(1, _MAX_STATIC_GROUPS)]
-        parts = [KB.static_parts(np.array(w), bool(qpv), snapshot.F, snapshot.B)
-                 for w, qpv in chunk]  # fmt: skip
-        static = np.vstack([a for a, _ in parts])
-        sfail = np.vstack([b for _, b in parts])
-        sel = np.flatnonzero((group_all >= g0) & (group_all < g0 + len(chunk)))
-        order = sel[_spatial_chunks(P[sel])]
-        r, t, c = KB.batch_topk_static(
-            order, int(k), group_all - g0, static, sfail, *_kernel_args(snapshot), P, W,
-            snapshot.poly, snapshot.poly_origin, ap, ac, snapshot.grid, snapshot.cell_start,
-        )  # fmt: skip
-        rows[sel], totals[sel], counts[sel] = r[sel], t[sel], c[sel]
-    q_idx = np.repeat(np.arange(len(effective)), counts)
-    mask = np.arange(rows.shape[1])[None, :] < counts[:, None]
-    flat_rows = rows[mask]
-    _, _, dist = KR.score_pairs(
-        flat_rows, q_idx, *_kernel_args(snapshot)[:4], P, W, snapshot.poly,
-        snapshot.poly_origin, ap, ac,
-    )  # fmt: skip
-    pids = np.array([p.project_id for p in effective], dtype=object)
-    return pd.DataFrame(
-        {
-            "project_id": pids[q_idx],
-            "premise_id": snapshot.ids_of(flat_rows),
-            "rank": np.nonzero(mask)[1] + 1,
-            "score_0_100": totals[mask],
-            "distance_m": dist,
-        }
-    )
-
-
-def _spatial_chunks(P: np.ndarray, chunk: int = 16) -> np.ndarray:
-    """Return a processing order: neighbours together (cache), chunks shuffled (threads)."""
-    cell = np.floor(np.nan_to_num(P[:, [K.P_TX, K.P_TY]]) / 20_000.0)
-    spatial = np.lexsort((cell[:, 0], cell[:, 1], P[:, K.P_ZONE]))
-    starts = np.arange(0, len(spatial), chunk)
-    shuffled = np.random.default_rng(0).permutation(len(starts))
-    return np.concatenate([spatial[s : s + chunk] for s in starts[shuffled]]).astype(np.int64)
-
-
-def _zone_present(snapshot, zone: str | None) -> bool:
-    """Return True when the snapshot holds premises of ``zone``."""
-    return zone is None or zone in snapshot.zone_slices
+    needs = projects[0]
+    rank_premises(snapshot, needs, k=10)
+    national = ProjectNeeds(target_lon=needs.target_lon, target_lat=needs.target_lat)
+    rank_premises(snapshot, national, k=10)
+    P, W, ap, ac = query_arrays(snapshot, [national])
+    for kernel in (K.topk_ranges, K.topk_ranges_serial):  # whichever a search size picks
+        kernel(np.array([0]), np.array([snapshot.n]), 10, False, *kernel_args(snapshot),
+               P, W, snapshot.poly, snapshot.poly_origin, ap, ac)  # fmt: skip
+    national_rows(snapshot, national, None, 10)  # bounded path of large catalogues
+    rank_projects(snapshot, snapshot.premise_ids[0], list(projects), k=3)
+    batch_match(snapshot, list(projects), radius_km=30, k=5)

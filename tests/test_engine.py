@@ -174,7 +174,7 @@ def test_compiled_totals_equal_the_numpy_reference(snap, needs):
                                      P, W, snap.poly, snap.poly_origin, ap, ac)  # fmt: skip
     txy = None
     if needs.has_point:
-        from matcher.ranking import _target_xy
+        from matcher.queries import target_xy as _target_xy
 
         txy = _target_xy(needs)
     scores, known, ref_fails, _ = criterion_detail(snap, needs, rows, txy)
@@ -185,7 +185,7 @@ def test_compiled_totals_equal_the_numpy_reference(snap, needs):
 
 def test_compiled_criteria_equal_the_numpy_reference(snap):
     """The explained frames come from criteria_pairs: every score, share and bit is checked."""
-    from matcher.ranking import _target_xy
+    from matcher.queries import target_xy as _target_xy
 
     for needs in COMPARED_NEEDS:
         P, W, ap, ac = query_arrays(snap, [needs])

@@ -18,8 +18,8 @@ from matcher.engine import build_snapshot
 from matcher.errors import ValidationError
 from matcher.geo import to_projected
 from matcher.needs import ProjectNeeds
+from matcher.queries import target_xy as _target_xy
 from matcher.ranking import (
-    _target_xy,
     allocate,
     batch_match,
     explain,
@@ -318,13 +318,13 @@ def test_allocation_validates_its_input():
 
 
 def test_batch_in_small_weighting_chunks_equals_all_at_once(snap, monkeypatch):
-    import matcher.ranking as ranking
+    import matcher.batch as batch
 
     projects = [dataclasses.replace(n, radius_km=None) for n in NEEDS if n.has_point] * 3
     projects = [dataclasses.replace(p, project_id=f"{p.project_id}-{i}")
                 for i, p in enumerate(projects)]  # fmt: skip
     shared = batch_match(snap, projects, radius_km=20, k=8)
-    monkeypatch.setattr(ranking, "_MAX_STATIC_GROUPS", 1)
+    monkeypatch.setattr(batch, "_MAX_STATIC_GROUPS", 1)
     generic = batch_match(snap, projects, radius_km=20, k=8)
     assert shared["premise_id"].tolist() == generic["premise_id"].tolist()
     np.testing.assert_allclose(shared["score_0_100"], generic["score_0_100"], atol=1e-9)
@@ -360,6 +360,7 @@ NATIONAL = [
 @pytest.mark.parametrize("weights", [None, {c: 1.0 for c in CRITERIA}])
 def test_bounded_national_path_equals_the_full_scan(snap, monkeypatch, needs, weights):
     """The pruned national search returns exactly the full scan's ranking and scores."""
+    import matcher.batch as batch
     import matcher.ranking as R
 
     monkeypatch.setattr(R, "_BOUNDED_MIN_ROWS", 0)
@@ -373,4 +374,4 @@ def test_bounded_national_path_equals_the_full_scan(snap, monkeypatch, needs, we
         np.testing.assert_allclose(fast["score_0_100"], full["score_0_100"], atol=1e-9)
         pd.testing.assert_frame_equal(fast.drop(columns="score_0_100"),
                                       full.drop(columns="score_0_100"))  # fmt: skip
-    assert len(snap.__dict__.get("_static_cache", {})) <= R._STATIC_CACHE_SIZE
+    assert len(snap.__dict__.get("_static_cache", {})) <= batch._STATIC_CACHE_SIZE
