@@ -260,7 +260,10 @@ with tab_import:
                     if report.issues:
                         st.dataframe(report.to_frame(), hide_index=True, key="premises_report")
                     records = result.records_to_import()
-                    if len(records):
+                    # a file refused by the readers in "tout ou rien" is still recorded
+                    # as a refused batch, so that the history lists the attempt
+                    refused = mode == "all_or_nothing" and result.rows_rejected > 0
+                    if len(records) or refused:
                         progress.progress(0.7, text="Écriture en base…")
                         summary = ui.call(
                             import_records, actor, "premises", records, source=Path(upload.name).stem,
@@ -275,7 +278,8 @@ with tab_import:
                                 )
                             else:
                                 st.error(
-                                    f"Import refusé : rien n'a été écrit ({summary.rejected} ligne(s) en erreur)."
+                                    f"Import refusé : rien n'a été écrit ({summary.rejected} ligne(s) en erreur). "
+                                    "Corrigez le fichier ou choisissez « lignes valides seulement »."
                                 )
                             for err in summary.errors[:20]:
                                 st.warning(f"Ligne {err.row} : {err.message}")

@@ -93,6 +93,9 @@ def test_bulk_import_all_or_nothing_writes_nothing_on_errors(page, actors):
     assert any("rejetée" in t for t in texts(at, "text"))
     assert texts(at, "error")
     assert len(premise_service.list_premises(owner, {"mine": True}, limit=None)) == before
+    last = _history(at).iloc[0]  # the refused attempt is in the history
+    assert (last["Fichier"], last["Résultat"]) == ("locaux.csv", "Refusé (rien écrit)")
+    assert (last["Créés"], last["Rejetés"]) == (0, 1)
 
 
 def _history(at):
