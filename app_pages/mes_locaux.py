@@ -3,6 +3,7 @@
 import tempfile
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import streamlit as st
 
@@ -92,19 +93,38 @@ with tab_form:
     commune = ui.commune_picker("premises_commune", "Commune du local")
     if commune is not None:
         st.caption(
-            "Cliquez une commune sur la carte pour la choisir, ou saisissez les coordonnées."
+            "Cliquez sur la carte pour placer le local (à la maille de la grille près ; "
+            "zoomez pour viser), cliquez une autre commune pour la choisir, ou saisissez "
+            "les coordonnées."
         )
         with ui.french_errors():
+            from matcher.territory import load_territory
+
+            territory = load_territory()
+            here = territory.commune(commune["insee_code"])
+            half_m = float(
+                np.clip(np.sqrt(np.nan_to_num(here["area_km2"], nan=4.0)) * 750.0, 1500.0, 6000.0)
+            )
+            grid = mapview.pick_grid(commune["lon"], commune["lat"], here["zone"], half_m)
             outlines = ui.outlines_around(commune["lon"], commune["lat"], 8.0)
+            # the marker shows the position clicked at the previous run, if any
+            previous = (st.session_state.get("premises_pickmap") or {}).get("selection") or {}
+            clicked = (previous.get("objects") or {}).get("grille") or [commune]
             pick = pd.DataFrame(
-                {"lon": [commune["lon"]], "lat": [commune["lat"]], "tip": [commune["name"]]}
+                {"lon": [clicked[0]["lon"]], "lat": [clicked[0]["lat"]], "tip": ["Local"]}
             )
             deck = mapview.build_deck(
                 [
                     mapview.base_layer(outlines, pickable=True),
-                    mapview.points_layer(pick, layer_id="point"),
+                    mapview.pick_grid_layer(grid),
+                    mapview.points_layer(
+                        pick, layer_id="point", pickable=False, radius_m=60, radius_min_pixels=6
+                    ),
                 ],
-                mapview.fit_view(pick.assign(lon=pick.lon + [0.08], lat=pick.lat + [0.05])),
+                mapview.fit_view(
+                    bounds=(grid.lon.min(), grid.lat.min(), grid.lon.max(), grid.lat.max()),
+                    height_px=300,
+                ),
                 height_px=300,
             )
             event = st.pydeck_chart(
@@ -114,11 +134,22 @@ with tab_form:
                 selection_mode="single-object",
                 key="premises_pickmap",
             )
-            objects = (event.selection.get("objects") or {}).get("fond") if event else None
-            if objects:
-                from matcher.territory import load_territory
-
-                row = load_territory().commune(objects[0]["code"])
+            objects = (event.selection.get("objects") or {}) if event else {}
+            if objects.get("grille"):
+                lon_c, lat_c = (
+                    float(objects["grille"][0]["lon"]),
+                    float(objects["grille"][0]["lat"]),
+                )
+                row = territory.commune(territory.locate_one(lon_c, lat_c))
+                commune = {"insee_code": row["insee_code"], "name": row["name"],
+                           "lon": lon_c, "lat": lat_c}  # fmt: skip
+                spacing = float(grid["spacing_m"].iloc[0])
+                st.info(
+                    f"Position choisie sur la carte : longitude {lon_c:.5f}, latitude "
+                    f"{lat_c:.5f} ({row['name']}, à {spacing / 2:.0f} m près)."
+                )
+            elif objects.get("fond"):
+                row = territory.commune(objects["fond"][0]["code"])
                 commune = {
                     "insee_code": row["insee_code"],
                     "name": row["name"],

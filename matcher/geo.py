@@ -146,13 +146,21 @@ def _inverse(epsg: int) -> Transformer:
     return Transformer.from_crs(CRS.from_epsg(epsg), CRS.from_epsg(4326), always_xy=True)
 
 
+def in_area(lon: float | np.ndarray, lat: float | np.ndarray, zone: str) -> np.ndarray:
+    """Return a boolean array: True for points within ``zone``'s bounds (NaN is outside)."""
+    w, s, e, n = _zone(zone).bounds
+    lon_a = np.atleast_1d(np.asarray(lon, dtype=float))
+    lat_a = np.atleast_1d(np.asarray(lat, dtype=float))
+    return (lon_a >= w) & (lon_a <= e) & (lat_a >= s) & (lat_a <= n)
+
+
 def check_in_area(lon: float | np.ndarray, lat: float | np.ndarray, zone: str) -> None:
     """Raise :class:`OutOfAreaError` naming the first point outside ``zone``'s bounds."""
     z = _zone(zone)
     lon_a = np.atleast_1d(np.asarray(lon, dtype=float))
     lat_a = np.atleast_1d(np.asarray(lat, dtype=float))
     w, s, e, n = z.bounds
-    bad = ~((lon_a >= w) & (lon_a <= e) & (lat_a >= s) & (lat_a <= n))
+    bad = ~in_area(lon_a, lat_a, zone)
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
         x, y = float(lon_a[i]), float(lat_a[i])
@@ -189,13 +197,18 @@ def to_projected(
 
 
 def to_lonlat(
-    x_m: float | np.ndarray, y_m: float | np.ndarray, zone: str
+    x_m: float | np.ndarray, y_m: float | np.ndarray, zone: str, *, strict: bool = True
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Return WGS84 ``(lon, lat)`` of projected points; checks the result is in the zone."""
+    """Return WGS84 ``(lon, lat)`` of projected points.
+
+    With ``strict`` a result outside the zone raises :class:`OutOfAreaError`;
+    otherwise the caller filters with :func:`in_area`.
+    """
     lon, lat = _inverse(_zone(zone).epsg).transform(
         np.atleast_1d(np.asarray(x_m, dtype=float)), np.atleast_1d(np.asarray(y_m, dtype=float))
     )
-    check_in_area(lon, lat, zone)
+    if strict:
+        check_in_area(lon, lat, zone)
     return np.asarray(lon), np.asarray(lat)
 
 

@@ -25,6 +25,7 @@ import pandas as pd
 import pydeck as pdk
 
 from matcher.domain import PREMISE_KINDS
+from matcher.geo import in_area, to_lonlat, to_projected
 
 RGB = tuple[int, int, int]
 
@@ -192,6 +193,57 @@ def points_layer(
         radius_max_pixels=14,
         pickable=pickable,
         opacity=opacity,
+    )
+
+
+#: Points per side of the click grid (see :func:`pick_grid`).
+PICK_GRID_SIDE = 51
+
+
+def pick_grid(
+    lon: float, lat: float, zone: str, half_size_m: float, side: int = PICK_GRID_SIDE
+) -> pd.DataFrame:
+    """Return a square grid of points evenly spaced in metres around (lon, lat).
+
+    Streamlit returns the clicked object of a map, not the clicked position:
+    drawn under the other layers (:func:`pick_grid_layer`), the grid turns a
+    click into a position, to half the spacing. Spacing is
+    ``2 * half_size_m / (side - 1)`` metres in the zone's CRS; points outside
+    the zone's area are left out. Columns: lon, lat, spacing_m, tip.
+
+    >>> g = pick_grid(2.1464, 43.9289, "FXX", 1000.0, side=5)
+    >>> len(g), float(g["spacing_m"].iloc[0])
+    (25, 500.0)
+    """
+    x0, y0 = to_projected(lon, lat, zone)
+    offsets = np.linspace(-half_size_m, half_size_m, side)
+    gx, gy = np.meshgrid(float(x0[0]) + offsets, float(y0[0]) + offsets)
+    glon, glat = to_lonlat(gx.ravel(), gy.ravel(), zone, strict=False)
+    keep = in_area(glon, glat, zone)
+    spacing = 2.0 * half_size_m / (side - 1)
+    return pd.DataFrame(
+        {
+            "lon": np.round(glon[keep], 6),
+            "lat": np.round(glat[keep], 6),
+            "spacing_m": spacing,
+            "tip": "Placer le local ici",
+        }
+    )
+
+
+def pick_grid_layer(grid: pd.DataFrame, *, layer_id: str = "grille") -> pdk.Layer:
+    """Return the grid of :func:`pick_grid` as faint touching dots that take clicks."""
+    spacing = float(grid["spacing_m"].iloc[0]) if len(grid) else 100.0
+    return pdk.Layer(
+        "ScatterplotLayer",
+        records(grid, ["tip"]),
+        id=layer_id,
+        get_position=["lon", "lat"],
+        get_fill_color=[90, 90, 90, 28],
+        get_radius=spacing * 0.55,  # neighbouring dots overlap: no click falls between them
+        radius_min_pixels=1,
+        stroked=False,
+        pickable=True,
     )
 
 

@@ -141,3 +141,26 @@ def test_deck_json_is_compact_and_complete(results):
     assert "\n" not in text and '", "' not in text and '": ' not in text
     assert len(text) < len(pdk_json(deck)) / 2
     assert json.loads(text)["layers"][0]["data"]["features"][0]["properties"]["name"] == "Tarn"
+
+
+def test_pick_grid_is_evenly_spaced_in_metres_and_centred():
+    from matcher.geo import geodesic_distance_m
+
+    grid = mapview.pick_grid(2.3522, 48.8566, "FXX", 1000.0, side=11)
+    assert len(grid) == 121 and (grid["spacing_m"] == 200.0).all()
+    centre = grid.iloc[60]
+    assert abs(centre["lon"] - 2.3522) < 1e-6 and abs(centre["lat"] - 48.8566) < 1e-6
+    step = geodesic_distance_m(grid["lon"].iloc[60], grid["lat"].iloc[60],
+                               grid["lon"].iloc[61], grid["lat"].iloc[61])  # fmt: skip
+    assert abs(float(step[0]) - 200.0) < 0.2  # Lambert-93 scale factor near Paris: < 0.1 %
+    layer = mapview.pick_grid_layer(grid)
+    assert layer.pickable and layer.get_radius > 100.0  # dots overlap their neighbours
+
+
+def test_pick_grid_leaves_out_points_outside_the_zone():
+    grid = mapview.pick_grid(2.3522, 48.8566, "FXX", 2_000_000.0, side=5)
+    assert 0 < len(grid) < 25
+    from matcher.geo import in_area
+
+    assert in_area(grid["lon"], grid["lat"], "FXX").all()
+    assert in_area([2.0, 20.0], [46.0, 46.0], "FXX").tolist() == [True, False]

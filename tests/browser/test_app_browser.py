@@ -141,6 +141,23 @@ def test_owner_creates_a_premise(browser, app_url, artifacts):
     box.fill("Gaillac")
     box.press("Enter")
     _idle(page)
+    # Place the premise by clicking the map, up and right of the town hall at its centre.
+    chart = page.get_by_test_id("stDeckGlJsonChart").first
+    chart.locator("canvas").first.wait_for()
+    page.wait_for_timeout(1500)  # let deck.gl draw (picking needs the drawn layers)
+    box_px = chart.bounding_box()
+    chart.click(position={"x": box_px["width"] / 2 + 70, "y": box_px["height"] / 2 - 50})
+    _idle(page)
+    placed = page.get_by_text(re.compile(r"Position choisie sur la carte : longitude"))
+    placed.wait_for()
+    lon, lat = (float(v) for v in re.findall(r"[-\d.]+(?=[, ])", placed.inner_text())[:2])
+    assert 1.85 < lon < 2.0 and 43.85 < lat < 43.97, (lon, lat)  # around Gaillac...
+    assert abs(lon - 1.89656) + abs(lat - 43.90165) > 1e-3, (lon, lat)  # ...not its town hall
+    assert page.get_by_label("Longitude (WGS84)").input_value() == f"{lon:.5f}"
+    page.wait_for_timeout(1000)
+    _idle(page)
+    assert placed.count() == 1  # the position stays chosen once the marker has moved
+    page.screenshot(path=str(artifacts / "owner-position-carte.png"), full_page=True)
     page.get_by_label("Nom du local").fill("Ancienne gare de test navigateur")
     page.get_by_label("Surface de plancher (m²)").fill("210")
     page.get_by_role("button", name="Enregistrer").click()
