@@ -20,6 +20,14 @@ def worse(s1, r1, s2, r2):
 
 
 @nb.njit(inline="always", **_JIT)
+def _swap(hs, hr, hi, a, b):
+    """Swap heap entries a and b (score, rank and row together)."""
+    hs[a], hs[b] = hs[b], hs[a]
+    hr[a], hr[b] = hr[b], hr[a]
+    hi[a], hi[b] = hi[b], hi[a]
+
+
+@nb.njit(inline="always", **_JIT)
 def heap_push(hs, hr, hi, size, k, s, r, i):
     """Keep the k best (score desc, rank asc) in a min-heap rooted at the worst."""
     if size < k:
@@ -29,9 +37,7 @@ def heap_push(hs, hr, hi, size, k, s, r, i):
         while j > 0:
             parent = (j - 1) >> 1
             if worse(hs[j], hr[j], hs[parent], hr[parent]):
-                hs[j], hs[parent] = hs[parent], hs[j]
-                hr[j], hr[parent] = hr[parent], hr[j]
-                hi[j], hi[parent] = hi[parent], hi[j]
+                _swap(hs, hr, hi, j, parent)
                 j = parent
             else:
                 break
@@ -49,9 +55,7 @@ def heap_push(hs, hr, hi, size, k, s, r, i):
         if right < size and worse(hs[right], hr[right], hs[left], hr[left]):
             m = right
         if worse(hs[m], hr[m], hs[j], hr[j]):
-            hs[j], hs[m] = hs[m], hs[j]
-            hr[j], hr[m] = hr[m], hr[j]
-            hi[j], hi[m] = hi[m], hi[j]
+            _swap(hs, hr, hi, j, m)
             j = m
         else:
             break
