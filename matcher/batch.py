@@ -31,7 +31,6 @@ _STATIC_CACHE_SIZE = 4
 
 def _static_parts(snapshot, w: np.ndarray, qpv_target: bool) -> tuple[np.ndarray, np.ndarray]:
     """Return the weighting's static partial sums and fail bits, cached on the snapshot."""
-
     cache = snapshot.__dict__.setdefault("_static_cache", {})
     key = (tuple(np.round(w, 15)), bool(qpv_target))
     if key not in cache:
@@ -51,7 +50,6 @@ def national_rows(snapshot, needs: ProjectNeeds, weights: object, k: int) -> np.
     kernel, whose upper bound skips the rows that cannot enter the top k.
     Project-independent parts are computed once per weighting and reused.
     """
-
     wide = dataclasses.replace(
         needs,
         radius_km=_NATIONAL_RADIUS_KM,

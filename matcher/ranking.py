@@ -276,7 +276,6 @@ def warm_up(snapshot, projects: Sequence[ProjectNeeds]) -> None:
     needs = projects[0]
     rank_premises(snapshot, needs, k=10)
     national = ProjectNeeds(target_lon=needs.target_lon, target_lat=needs.target_lat)
-    rank_premises(snapshot, national, k=10)
     P, W, ap, ac = query_arrays(snapshot, [national])
     for kernel in (K.topk_ranges, K.topk_ranges_serial):  # whichever a search size picks
         kernel(np.array([0]), np.array([snapshot.n]), 10, False, *kernel_args(snapshot),
