@@ -3,7 +3,6 @@
 import tempfile
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import streamlit as st
 
@@ -102,9 +101,7 @@ with tab_form:
 
             territory = load_territory()
             here = territory.commune(commune["insee_code"])
-            half_m = float(
-                np.clip(np.sqrt(np.nan_to_num(here["area_km2"], nan=4.0)) * 750.0, 1500.0, 6000.0)
-            )
+            half_m = mapview.pick_half_size_m(here["area_km2"])
             grid = mapview.pick_grid(commune["lon"], commune["lat"], here["zone"], half_m)
             outlines = ui.outlines_around(commune["lon"], commune["lat"], 8.0)
             # the marker shows the position clicked at the previous run, if any

@@ -231,6 +231,19 @@ def pick_grid(
     )
 
 
+def pick_half_size_m(area_km2: float | None) -> float:
+    """Return the half-side of the click grid for a commune of ``area_km2``.
+
+    Three quarters of the side of a square of that area, between 1.5 and 6 km
+    (spacing 60 to 240 m with :data:`PICK_GRID_SIDE`); 4 km² when unknown.
+
+    >>> round(pick_half_size_m(51.0)), pick_half_size_m(None), pick_half_size_m(760.0)
+    (5356, 1500.0, 6000.0)
+    """
+    area = 4.0 if area_km2 is None or not np.isfinite(area_km2) else float(area_km2)
+    return float(np.clip(np.sqrt(area) * 750.0, 1500.0, 6000.0))
+
+
 def pick_grid_layer(grid: pd.DataFrame, *, layer_id: str = "grille") -> pdk.Layer:
     """Return the grid of :func:`pick_grid` as faint touching dots that take clicks."""
     spacing = float(grid["spacing_m"].iloc[0]) if len(grid) else 100.0
