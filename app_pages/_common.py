@@ -270,7 +270,7 @@ def ensure_database() -> bool:
 
     init_db()
     if demo_mode():
-        from matcher.demo import ensure_demo_database
+        from matcher.services.demo import ensure_demo_database
 
         ensure_demo_database()
     return True

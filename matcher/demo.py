@@ -23,8 +23,6 @@ activity mix from France Tiers-Lieux's 2023 panorama.
 
 from __future__ import annotations
 
-import argparse
-import os
 from dataclasses import dataclass
 
 import numpy as np
@@ -377,39 +375,6 @@ def build_demo(size: str = "full", seed: int = DEMO_SEED) -> tuple[pd.DataFrame,
     premises.to_parquet(pp, index=False)
     projects.to_parquet(pj, index=False)
     return premises, projects
-
-
-def ensure_demo_database(size: str | None = None) -> bool:
-    """Seed the database with the demo if it holds no premise; return True if it seeded."""
-    size = size or os.environ.get("MATCHER_DEMO_SIZE", "full")
-    try:
-        from matcher.services import demo as demo_service  # type: ignore[attr-defined]
-    except ImportError:
-        return False
-    premises, projects = build_demo(size)
-    summary = demo_service.seed_demo(premises_df=premises, projects_df=projects)
-    return not summary.already_seeded
-
-
-def register(sub: argparse._SubParsersAction) -> None:
-    """Add the ``demo`` command group."""
-    p = sub.add_parser("demo", help="Données de démonstration")
-    dsub = p.add_subparsers(dest="demo_command", required=True)
-    b = dsub.add_parser("build", help="Générer la démo et l'insérer si la base est vide")
-    b.add_argument("--size", choices=sorted(SIZES), default=None)
-    b.add_argument("--no-db", action="store_true", help="générer les fichiers sans remplir la base")
-    b.set_defaults(func=_cli_build)
-
-
-def _cli_build(args: argparse.Namespace) -> int:
-    size = args.size or os.environ.get("MATCHER_DEMO_SIZE", "full")
-    premises, projects = build_demo(size)
-    print(f"Démo « {size} » : {len(premises)} locaux, {len(projects)} projets.")
-    if not args.no_db:
-        seeded = ensure_demo_database(size)
-        print("Base remplie avec la démo." if seeded else "Base déjà remplie : rien à faire.")
-    warm_engine(premises, projects)
-    return 0
 
 
 def warm_engine(premises: pd.DataFrame, projects: pd.DataFrame) -> None:

@@ -69,8 +69,8 @@ def test_projects_half_qpv_half_small_towns(territory):
 
 
 def test_demo_database_is_seeded_once(tmp_path, monkeypatch, territory):
-    from matcher.demo import ensure_demo_database
     from matcher.services import catalogue
+    from matcher.services.demo import ensure_demo_database
     from matcher.storage.db import dispose_engines
 
     monkeypatch.setenv("MATCHER_DATA_DIR", str(tmp_path))
@@ -90,8 +90,8 @@ def test_demo_database_is_seeded_once(tmp_path, monkeypatch, territory):
 def test_production_mode_seeds_nothing(tmp_path, monkeypatch, territory):
     import pytest
 
-    from matcher.demo import ensure_demo_database
     from matcher.errors import MatcherError
+    from matcher.services.demo import ensure_demo_database
     from matcher.storage.db import dispose_engines
 
     monkeypatch.setenv("MATCHER_DATA_DIR", str(tmp_path))

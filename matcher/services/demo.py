@@ -179,3 +179,13 @@ def seed_demo(
                 deal_service.create_deal(actors["fund"], project_id, session=s)
                 n_deals += 1
         return DemoSummary(False, accounts, n_premises, n_projects, n_deals)
+
+
+def ensure_demo_database(size: str | None = None) -> bool:
+    """Seed the database with the demo if it holds no premise; return True if it seeded."""
+    from matcher.demo import build_demo
+
+    size = size or os.environ.get("MATCHER_DEMO_SIZE", "full")
+    premises, projects = build_demo(size)
+    summary = seed_demo(premises_df=premises, projects_df=projects)
+    return not summary.already_seeded

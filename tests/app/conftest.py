@@ -39,7 +39,7 @@ def demo_db(tmp_path_factory) -> str:
     """Return the URL of a temporary SQLite database seeded with the small demo."""
     url = f"sqlite:///{tmp_path_factory.mktemp('appdb') / 'db.sqlite'}"
     with _env(**_demo_env(url)):
-        from matcher.demo import ensure_demo_database
+        from matcher.services.demo import ensure_demo_database
         from matcher.storage.db import init_db
 
         init_db(url)

@@ -39,7 +39,7 @@ def _free_port() -> int:
 
 
 _SEED = """
-from matcher.demo import ensure_demo_database
+from matcher.services.demo import ensure_demo_database
 from matcher.services.accounts import authenticate
 ensure_demo_database("small")
 from matcher.services import search

@@ -181,7 +181,7 @@ def test_header_problems_leave_database_unchanged(db, tmp_path, capsys, content,
 
 
 def test_progress_bar_only_for_large_files(tmp_path) -> None:
-    from matcher.ingestion.cli import _progress_bar
+    from matcher.cli.ingestion import _progress_bar
 
     small = tmp_path / "petit.csv"
     small.write_text("a;b\n1;2\n", encoding="utf-8")

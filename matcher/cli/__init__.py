@@ -1,5 +1,8 @@
 """Command line: ``python -m matcher <command>`` (or ``matcher <command>``).
 
+The command-line entry points sit above the services (as the pages do), so
+that storage, ingestion and the territory never import the service layer.
+
 Each concern registers its own sub-commands through a ``register(subparsers)``
 function, so this module stays a thin dispatcher.
 """
@@ -14,10 +17,10 @@ from matcher.errors import MatcherError
 
 #: Modules that contribute sub-commands (each has ``register(subparsers)``).
 COMMAND_MODULES = (
-    "matcher.territory.cli",
-    "matcher.demo",
-    "matcher.ingestion.cli",
-    "matcher.storage.cli",
+    "matcher.cli.territory",
+    "matcher.cli.demo",
+    "matcher.cli.ingestion",
+    "matcher.cli.storage",
 )
 
 
