@@ -375,18 +375,3 @@ def build_demo(size: str = "full", seed: int = DEMO_SEED) -> tuple[pd.DataFrame,
     premises.to_parquet(pp, index=False)
     projects.to_parquet(pj, index=False)
     return premises, projects
-
-
-def warm_engine(premises: pd.DataFrame, projects: pd.DataFrame) -> None:
-    """Compile the engine's kernels once (cached on disk) so the app's first search is quick."""
-    import time
-
-    from matcher.engine import build_snapshot
-    from matcher.needs import ProjectNeeds
-    from matcher.ranking import warm_up
-    from matcher.territory.attributes import enrich_premises
-
-    started = time.perf_counter()
-    snapshot = build_snapshot(enrich_premises(premises.head(2000)))
-    warm_up(snapshot, [ProjectNeeds.from_record(r) for r in projects.head(3).to_dict("records")])
-    print(f"Moteur prêt ({time.perf_counter() - started:.0f} s, compilé une fois puis en cache).")

@@ -24,8 +24,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from matcher.criteria import Decay
 from matcher.domain import PROJECT_TYPES, TENURES
+from matcher.engine.criteria import Decay
 from matcher.errors import InvalidCodeError, ValidationError
 from matcher.geo import ZONES, zone_for_departement
 

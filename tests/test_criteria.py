@@ -9,7 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as hst
 
-from matcher import criteria as cr
+from matcher.engine import criteria as C
+from matcher.engine import reference as cr
 from matcher.errors import ValidationError
 
 finite = hst.floats(min_value=0, max_value=1e7, allow_nan=False)
@@ -24,10 +25,10 @@ def in_unit_or_nan(a: np.ndarray) -> bool:
 
 def test_decays_by_hand():
     d = [0, 5000, 10_000, 20_000]
-    assert cr.linear_decay(20_000)(d).tolist() == [1.0, 0.75, 0.5, 0.0]
-    assert cr.exponential_decay(5000)(d).tolist() == [1.0, 0.5, 0.25, 0.0625]
-    assert cr.gaussian_decay(10_000)(d).tolist() == [1.0, 2**-0.25, 0.5, 0.0625]
-    assert cr.exponential_decay(5000, cutoff_m=9000)(d).tolist() == [1.0, 0.5, 0.0, 0.0]
+    assert C.linear_decay(20_000)(d).tolist() == [1.0, 0.75, 0.5, 0.0]
+    assert C.exponential_decay(5000)(d).tolist() == [1.0, 0.5, 0.25, 0.0625]
+    assert C.gaussian_decay(10_000)(d).tolist() == [1.0, 2**-0.25, 0.5, 0.0625]
+    assert C.exponential_decay(5000, cutoff_m=9000)(d).tolist() == [1.0, 0.5, 0.0, 0.0]
 
 
 @pytest.mark.parametrize(
@@ -37,7 +38,7 @@ def test_decays_by_hand():
 )  # fmt: skip
 def test_decay_validation_names_the_field(kind, scale, cutoff, field):
     with pytest.raises(ValidationError) as err:
-        cr.Decay(kind, scale, cutoff)
+        C.Decay(kind, scale, cutoff)
     assert err.value.field == field
 
 
@@ -92,7 +93,7 @@ def test_all_scores_stay_in_unit_interval(values, p1, p2, p3, p4, tol):
     assert in_unit_or_nan(cr.cost_score(v, p4))
     assert in_unit_or_nan(cr.station_score(v))
     assert in_unit_or_nan(cr.parking_score(v))
-    for decay in (cr.linear_decay(p4 + 1), cr.exponential_decay(p4 + 1), cr.gaussian_decay(p1 + 1)):
+    for decay in (C.linear_decay(p4 + 1), C.exponential_decay(p4 + 1), C.gaussian_decay(p1 + 1)):
         assert in_unit_or_nan(decay(v))
     s, k = cr.territory_score(*(np.zeros(len(v), int),) * 5, v, v)
     assert in_unit_or_nan(s) and in_unit_or_nan(k)
@@ -102,7 +103,7 @@ def test_all_scores_stay_in_unit_interval(values, p1, p2, p3, p4, tol):
 @given(finite, finite, finite)
 def test_farther_costlier_worse_never_scores_higher(a, b, budget):
     lo, hi = sorted([a, b])
-    for decay in (cr.linear_decay(30_000), cr.exponential_decay(10_000), cr.gaussian_decay(8_000)):
+    for decay in (C.linear_decay(30_000), C.exponential_decay(10_000), C.gaussian_decay(8_000)):
         assert decay([lo])[0] >= decay([hi])[0]
     assert cr.station_score([lo])[0] >= cr.station_score([hi])[0]
     assert cr.cost_score([lo], budget + 1)[0] >= cr.cost_score([hi], budget + 1)[0]

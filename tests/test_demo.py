@@ -104,8 +104,8 @@ def test_production_mode_seeds_nothing(tmp_path, monkeypatch, territory):
         dispose_engines()
 
 
-def test_warm_engine_runs_every_kernel_on_the_demo(territory, capsys):
-    from matcher.demo import warm_engine
+def test_warm_engine_runs_every_kernel(capsys):
+    from matcher.cli import main
 
-    warm_engine(synthetic_premises(300, seed=2), synthetic_projects(5, seed=2))
+    assert main(["engine", "warm"]) == 0
     assert "Moteur prêt" in capsys.readouterr().out

@@ -6,14 +6,15 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from matcher import kernels as K
-from matcher import kernels_rows as KR
 from matcher.engine import build_snapshot
+from matcher.engine import kernels as KN
+from matcher.engine import layout as K
+from matcher.engine.query import compile_queries
+from matcher.engine.reference import composite, criterion_detail
+from matcher.engine.weights import effective_weights
 from matcher.errors import ValidationError
 from matcher.geo import geodesic_distance_m, to_projected
 from matcher.needs import ProjectNeeds
-from matcher.ranking import query_arrays
-from matcher.scoring import composite, criterion_detail, effective_weights
 
 KINDS = ["post_office", "bank_branch", "industrial_friche", "shop", None]
 
@@ -143,10 +144,10 @@ def test_kdtree_within_is_conservative_against_geodesic_distance(snap, frame):
 
 def test_kernel_distance_is_exact_within_1e_5(snap, frame):
     needs = ProjectNeeds(target_lon=2.35, target_lat=48.85)
-    P, W, ap, ac = query_arrays(snap, [needs])
+    batch = compile_queries([needs])
     rows = np.arange(snap.n)
-    _, _, dist = KR.score_pairs(rows, np.zeros(snap.n, np.int64), *snap.kernel_arrays()[:4], P, W,
-                               snap.poly, snap.poly_origin, ap, ac)  # fmt: skip
+    _, _, dist = KN.score_pairs(rows, np.zeros(snap.n, np.int64), snap.columns, batch.arrays(),
+                                snap.geometry)  # fmt: skip
     src = frame.set_index("premise_id").loc[snap.premise_ids]
     lon, lat = src["lon"].to_numpy(), src["lat"].to_numpy()
     g = geodesic_distance_m(np.full_like(lon, 2.35), np.full_like(lat, 48.85), lon, lat)
@@ -168,16 +169,11 @@ COMPARED_NEEDS = [
 
 @pytest.mark.parametrize("needs", COMPARED_NEEDS)
 def test_compiled_totals_equal_the_numpy_reference(snap, needs):
-    P, W, ap, ac = query_arrays(snap, [needs])
+    batch = compile_queries([needs])
     rows = np.arange(snap.n)
-    totals, fails, _ = KR.score_pairs(rows, np.zeros(snap.n, np.int64), *snap.kernel_arrays()[:4],
-                                     P, W, snap.poly, snap.poly_origin, ap, ac)  # fmt: skip
-    txy = None
-    if needs.has_point:
-        from matcher.queries import target_xy as _target_xy
-
-        txy = _target_xy(needs)
-    scores, known, ref_fails, _ = criterion_detail(snap, needs, rows, txy)
+    totals, fails, _ = KN.score_pairs(rows, np.zeros(snap.n, np.int64), snap.columns,
+                                      batch.arrays(), snap.geometry)  # fmt: skip
+    scores, known, ref_fails, _ = criterion_detail(snap, needs, rows)
     ref_total, _, _ = composite(scores, known, effective_weights(needs))
     np.testing.assert_allclose(totals, ref_total, rtol=0, atol=1e-9)
     np.testing.assert_array_equal(fails, ref_fails)
@@ -185,29 +181,27 @@ def test_compiled_totals_equal_the_numpy_reference(snap, needs):
 
 def test_compiled_criteria_equal_the_numpy_reference(snap):
     """The explained frames come from criteria_pairs: every score, share and bit is checked."""
-    from matcher.queries import target_xy as _target_xy
-
     for needs in COMPARED_NEEDS:
-        P, W, ap, ac = query_arrays(snap, [needs])
+        batch = compile_queries([needs])
         rows = np.arange(snap.n)
-        got = KR.criteria_pairs(rows, np.zeros(snap.n, np.int64), *snap.kernel_arrays()[:4], P,
-                                snap.poly, snap.poly_origin, ap, ac)  # fmt: skip
-        ref = criterion_detail(snap, needs, rows, _target_xy(needs) if needs.has_point else None)
+        got = KN.criteria_pairs(rows, np.zeros(snap.n, np.int64), snap.columns, batch.arrays(),
+                                snap.geometry)  # fmt: skip
+        ref = criterion_detail(snap, needs, rows)
         for name, a, b in zip(("scores", "known", "fails"), got[:3], ref[:3], strict=True):
             np.testing.assert_allclose(a, b, rtol=0, atol=1e-12, err_msg=name)
         assert np.isnan(got[1]).sum() == 0
         np.testing.assert_allclose(got[3], ref[3], rtol=1e-12, atol=1e-6)  # NaN where no point
 
 
-@pytest.mark.slow  # compiles the parallel kernel on a cold cache (~7 s), then fast
+@pytest.mark.slow  # compiles the parallel kernel on a cold cache, then fast
 def test_block_kernel_equals_row_kernel(snap):
     needs = ProjectNeeds(target_lon=2.35, target_lat=48.85, radius_km=30, surface_target_m2=300,
                          max_rent_eur_year=30_000, budget_purchase_eur=300_000)  # fmt: skip
-    P, W, ap, ac = query_arrays(snap, [needs])
-    rows, totals = K.topk_ranges(np.array([0]), np.array([snap.n]), snap.n, True,
-                                 *snap.kernel_arrays(), P, W, snap.poly, snap.poly_origin, ap, ac)  # fmt: skip
-    ref, fails, _ = KR.score_pairs(rows, np.zeros(len(rows), np.int64), *snap.kernel_arrays()[:4],
-                                  P, W, snap.poly, snap.poly_origin, ap, ac)  # fmt: skip
+    batch = compile_queries([needs])
+    rows, totals = KN.topk_ranges(np.array([0]), np.array([snap.n]), snap.n, True, snap.columns,
+                                  batch.arrays(), snap.geometry)  # fmt: skip
+    ref, fails, _ = KN.score_pairs(rows, np.zeros(len(rows), np.int64), snap.columns,
+                                   batch.arrays(), snap.geometry)  # fmt: skip
     ref = np.where(fails != 0, ref - 1000.0, ref)
     np.testing.assert_allclose(totals, ref, rtol=0, atol=1e-9)
 

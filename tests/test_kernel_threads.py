@@ -18,22 +18,23 @@ SCRIPT = textwrap.dedent(
 
     import numpy as np
 
-    from matcher import kernels as K
-    from matcher.engine import build_snapshot
+    from matcher.engine import batch_match, build_snapshot
+    from matcher.engine import kernels as KN
+    from matcher.engine.query import compile_queries
+    from matcher.engine.search import thread_budget
     from matcher.needs import ProjectNeeds
-    from matcher.ranking import batch_match, query_arrays
     from tests.test_engine import random_premises
 
     snap = build_snapshot(random_premises(3000, seed=5))
     needs = ProjectNeeds(target_lon=2.35, target_lat=48.85, radius_km=40)
-    P, W, ap, ac = query_arrays(snap, [needs])
-    args = (*snap.kernel_arrays(), P, W, snap.poly, snap.poly_origin, ap, ac)
-    expected = K.topk_ranges(np.array([0]), np.array([snap.n]), 20, False, *args)[0]
+    args = (snap.columns, compile_queries([needs]).arrays(), snap.geometry)
+    expected = KN.topk_ranges(np.array([0]), np.array([snap.n]), 20, False, *args)[0]
     errors = []
 
     def search():
         for _ in range(30):
-            rows = K.topk_ranges(np.array([0]), np.array([snap.n]), 20, False, *args)[0]
+            with thread_budget(10**9):
+                rows = KN.topk_ranges(np.array([0]), np.array([snap.n]), 20, False, *args)[0]
             if not np.array_equal(rows, expected):
                 errors.append("different rows")
             batch_match(snap, [needs] * 3, radius_km=20, k=5)

@@ -11,23 +11,24 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as hst
 
-from matcher import kernels as K
-from matcher import kernels_rows as KR
-from matcher.criteria import CRITERIA
-from matcher.engine import build_snapshot
-from matcher.errors import ValidationError
-from matcher.geo import to_projected
-from matcher.needs import ProjectNeeds
-from matcher.queries import target_xy as _target_xy
-from matcher.ranking import (
+from matcher.engine import (
+    CRITERIA,
+    StaticCache,
     allocate,
     batch_match,
-    explain,
-    query_arrays,
+    build_snapshot,
     rank_premises,
     rank_projects,
 )
-from matcher.scoring import composite, criterion_detail, effective_weights
+from matcher.engine import kernels as KN
+from matcher.engine.geometry import radius_ranges
+from matcher.engine.query import compile_queries
+from matcher.engine.reference import composite, criterion_detail
+from matcher.engine.search import explain
+from matcher.engine.weights import effective_weights
+from matcher.errors import ValidationError
+from matcher.geo import to_projected
+from matcher.needs import ProjectNeeds
 from tests.test_engine import random_premises
 
 TARGET = (2.35, 48.85)
@@ -117,8 +118,7 @@ def snap(frame):
 
 def brute_force(snap, needs, weights=None, k=20) -> list[str]:
     rows = np.arange(snap.n)
-    txy = _target_xy(needs) if needs.has_point else None
-    scores, known, fails, _ = criterion_detail(snap, needs, rows, txy)
+    scores, known, fails, _ = criterion_detail(snap, needs, rows)
     total, _, _ = composite(scores, known, effective_weights(needs, weights))
     ids = snap.ids_of(rows)
     ok = fails == 0
@@ -174,11 +174,10 @@ def test_cell_ranges_hold_every_premise_within_the_radius(dense_snap, lon, lat, 
     """The scanned cells (rows of cells cut to the disc's chord) miss no premise in the disc."""
     snap = dense_snap
     needs = ProjectNeeds(target_lon=lon, target_lat=lat, radius_km=radius_km)
-    P, W, ap, ac = query_arrays(snap, [needs])
-    _, _, dist = KR.score_pairs(np.arange(snap.n), np.zeros(snap.n, np.int64),
-                                *snap.kernel_arrays()[:4], P, W, snap.poly, snap.poly_origin,
-                                ap, ac)  # fmt: skip
-    starts, ends = K.radius_ranges(P, snap.grid, snap.cell_start)
+    batch = compile_queries([needs])
+    _, _, dist = KN.score_pairs(np.arange(snap.n), np.zeros(snap.n, np.int64), snap.columns,
+                                batch.arrays(), snap.geometry)  # fmt: skip
+    starts, ends = radius_ranges(batch.params, snap.grid, snap.cell_start)
     scanned = np.zeros(snap.n, dtype=bool)
     for a, b in zip(starts, ends, strict=True):
         scanned[a:b] = True
@@ -318,13 +317,13 @@ def test_allocation_validates_its_input():
 
 
 def test_batch_in_small_weighting_chunks_equals_all_at_once(snap, monkeypatch):
-    import matcher.batch as batch
+    import matcher.engine.batch as batch
 
     projects = [dataclasses.replace(n, radius_km=None) for n in NEEDS if n.has_point] * 3
     projects = [dataclasses.replace(p, project_id=f"{p.project_id}-{i}")
                 for i, p in enumerate(projects)]  # fmt: skip
     shared = batch_match(snap, projects, radius_km=20, k=8)
-    monkeypatch.setattr(batch, "_MAX_STATIC_GROUPS", 1)
+    monkeypatch.setattr(batch, "MAX_STATIC_GROUPS", 1)
     generic = batch_match(snap, projects, radius_km=20, k=8)
     assert shared["premise_id"].tolist() == generic["premise_id"].tolist()
     np.testing.assert_allclose(shared["score_0_100"], generic["score_0_100"], atol=1e-9)
@@ -360,18 +359,12 @@ NATIONAL = [
 @pytest.mark.parametrize("weights", [None, {c: 1.0 for c in CRITERIA}])
 def test_bounded_national_path_equals_the_full_scan(snap, monkeypatch, needs, weights):
     """The pruned national search returns exactly the full scan's ranking and scores."""
-    import matcher.batch as batch
-    import matcher.ranking as R
+    import matcher.engine.search as search
 
-    monkeypatch.setattr(R, "_BOUNDED_MIN_ROWS", 0)
-    monkeypatch.setattr(R, "_BOUNDED_NATIONAL", True)
+    monkeypatch.setattr(search, "BOUNDED_MIN_ROWS", 0)
+    statics = StaticCache(max_entries=2)
     for k in (1, 7, 50):
-        fast = rank_premises(snap, needs, weights, k=k)
-        monkeypatch.setattr(R, "_BOUNDED_NATIONAL", False)
+        fast = rank_premises(snap, needs, weights, k=k, statics=statics)
         full = rank_premises(snap, needs, weights, k=k)
-        monkeypatch.setattr(R, "_BOUNDED_NATIONAL", True)
-        assert fast["premise_id"].tolist() == full["premise_id"].tolist()
-        np.testing.assert_allclose(fast["score_0_100"], full["score_0_100"], atol=1e-9)
-        pd.testing.assert_frame_equal(fast.drop(columns="score_0_100"),
-                                      full.drop(columns="score_0_100"))  # fmt: skip
-    assert len(snap.__dict__.get("_static_cache", {})) <= batch._STATIC_CACHE_SIZE
+        pd.testing.assert_frame_equal(fast, full)
+    assert len(statics) <= statics.max_entries

@@ -7,21 +7,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as hst
 
-from matcher.criteria import CRITERIA
 from matcher.domain import PROJECT_TYPES
+from matcher.engine.aggregate import sensitivity_report, topsis
+from matcher.engine.explain import fr_number
+from matcher.engine.layout import CRITERIA, FAILURES, failure_codes
+from matcher.engine.reference import composite
+from matcher.engine.weights import PRESETS, effective_weights, validate_weights
 from matcher.errors import ValidationError
-from matcher.explanations import fr_number
 from matcher.needs import ProjectNeeds
-from matcher.scoring import (
-    FAILURES,
-    PRESETS,
-    composite,
-    effective_weights,
-    failure_codes,
-    sensitivity_report,
-    topsis,
-    validate_weights,
-)
 
 
 def test_every_project_type_has_a_complete_positive_preset():

@@ -19,6 +19,7 @@ from matcher.errors import MatcherError
 COMMAND_MODULES = (
     "matcher.cli.territory",
     "matcher.cli.demo",
+    "matcher.cli.engine",
     "matcher.cli.ingestion",
     "matcher.cli.storage",
 )

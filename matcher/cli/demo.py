@@ -19,7 +19,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _cli_build(args: argparse.Namespace) -> int:
-    from matcher.demo import build_demo, warm_engine
+    from matcher.cli.engine import warm
+    from matcher.demo import build_demo
     from matcher.services.demo import ensure_demo_database
 
     size = args.size or os.environ.get("MATCHER_DEMO_SIZE", "full")
@@ -28,5 +29,5 @@ def _cli_build(args: argparse.Namespace) -> int:
     if not args.no_db:
         seeded = ensure_demo_database(size)
         print("Base remplie avec la démo." if seeded else "Base déjà remplie : rien à faire.")
-    warm_engine(premises, projects)
+    warm()
     return 0

@@ -145,6 +145,7 @@ def bump_catalogue(session: Session) -> int:
         .where(CatalogueState.id == 1)
         .values(version=CatalogueState.version + 1)
     )
+    session.info["catalogue_bumped"] = True  # the engine state refreshes after the commit
     return int(session.get(CatalogueState, 1, populate_existing=True).version)
 
 

@@ -4,7 +4,10 @@ Every premise write (form, status change, import) bumps
 :func:`catalogue_version` in the same transaction and stamps the rows it
 wrote with that version (``catalogue_seq``). A snapshot built at version v
 is therefore fresh while the counter still reads v, and can be patched with
-the rows whose ``catalogue_seq`` is greater than v (:class:`SnapshotCache`).
+the rows whose ``catalogue_seq`` is greater than v, and the removals logged after v.
+
+The engine state that keeps the snapshot fresh lives in
+:mod:`matcher.services.engine_state`.
 
 These functions take no acting user: they only expose public premise
 fields (``PREMISE_COLUMNS``) to the engine. :func:`projects_frame` includes
@@ -14,17 +17,21 @@ projects' private budgets and is for the engine only; pages go through
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
-import numpy as np
 import pandas as pd
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from matcher.domain import PREMISE_COLUMNS, PROJECT_COLUMNS
 from matcher.services._common import transaction
-from matcher.storage.models import CatalogueState, Organisation, Premise, Project
+from matcher.storage.models import (
+    CatalogueRemoval,
+    CatalogueState,
+    Organisation,
+    Premise,
+    Project,
+)
 
 #: Columns of :func:`premises_frame`, in order.
 FRAME_COLUMNS: tuple[str, ...] = (*PREMISE_COLUMNS, "organisation_id", "version")
@@ -75,6 +82,9 @@ def premises_frame(
     *,
     since_version: int | None = None,
     statuses: Iterable[str] | None = None,
+    ids: Iterable[int] | None = None,
+    after_id: int | None = None,
+    limit: int | None = None,
 ) -> pd.DataFrame:
     """Return premises as a DataFrame with exactly :data:`FRAME_COLUMNS`.
 
@@ -97,6 +107,12 @@ def premises_frame(
         query = query.where(Premise.catalogue_seq > since_version)
     if statuses is not None:
         query = query.where(Premise.status.in_(list(statuses)))
+    if ids is not None:
+        query = query.where(Premise.id.in_([int(i) for i in ids]))
+    if after_id is not None:
+        query = query.where(Premise.id > int(after_id))
+    if limit is not None:
+        query = query.limit(int(limit))
     with transaction(session, write=False) as s:
         rows = s.execute(query).all()
     frame = pd.DataFrame.from_records(rows, columns=list(FRAME_COLUMNS))
@@ -147,49 +163,47 @@ def projects_frame(session: Session | None = None) -> pd.DataFrame:
     return _typed(frame, _PROJECT_BOOL, (), ("needed_by",))
 
 
-class SnapshotCache:
-    """Keep a premises frame fresh: rebuilt the first time, then patched by version.
+def premises_chunks(
+    session: Session | None = None,
+    *,
+    statuses: Iterable[str] | None = None,
+    chunk_rows: int = 100_000,
+) -> Iterator[pd.DataFrame]:
+    """Yield the premises as :func:`premises_frame` would, ``chunk_rows`` at a time.
 
-    >>> cache = SnapshotCache()
-    >>> cache.version is None
-    True
+    Keyset pagination on the id: every chunk is one indexed range query, so memory stays
+    bounded whatever the catalogue's size.
     """
+    last = 0
+    while True:
+        frame = premises_frame(session, statuses=statuses, after_id=last, limit=chunk_rows)
+        if frame.empty:
+            return
+        yield frame
+        last = int(frame["premise_id"].iloc[-1])
+        if len(frame) < chunk_rows:
+            return
 
-    def __init__(self, statuses: Iterable[str] | None = None) -> None:
-        self.statuses = tuple(statuses) if statuses is not None else None
-        self.version: int | None = None
-        self.frame: pd.DataFrame | None = None
-        self._lock = threading.Lock()
 
-    def get(self, session: Session | None = None) -> tuple[int, pd.DataFrame]:
-        """Return (catalogue version, frame), patching the frame if premises changed."""
-        with self._lock, transaction(session, write=False) as s:
-            current = catalogue_version(s)
-            if self.frame is None or self.version is None:
-                self.frame = premises_frame(s, statuses=self.statuses)
-            elif current != self.version:
-                patched = self._patch(s, self.frame, self.version)
-                # Safety net (e.g. a restored backup removed rows): the patched frame must
-                # hold exactly the rows the database holds, or it is rebuilt.
-                if current < self.version or len(patched) != self._count(s):
-                    patched = premises_frame(s, statuses=self.statuses)
-                self.frame = patched
-            self.version = current
-            return current, self.frame
+def count_premises(session: Session | None = None, statuses: Iterable[str] | None = None) -> int:
+    """Return the number of premises (of these statuses)."""
+    query = select(func.count()).select_from(Premise)
+    if statuses is not None:
+        query = query.where(Premise.status.in_(list(statuses)))
+    with transaction(session, write=False) as s:
+        return int(s.scalar(query) or 0)
 
-    def _count(self, session: Session) -> int:
-        query = select(func.count()).select_from(Premise)
-        if self.statuses is not None:
-            query = query.where(Premise.status.in_(list(self.statuses)))
-        return int(session.scalar(query))
 
-    def _patch(self, session: Session, frame: pd.DataFrame, since: int) -> pd.DataFrame:
-        changed = premises_frame(session, since_version=since)
-        keep = ~frame["premise_id"].isin(changed["premise_id"].to_numpy())
-        if self.statuses is not None:
-            changed = changed[changed["status"].isin(self.statuses)]
-        if changed.empty:
-            return frame[keep].reset_index(drop=True)
-        patched = pd.concat([frame[keep], changed], ignore_index=True)
-        order = np.argsort(patched["premise_id"].to_numpy(), kind="stable")
-        return patched.iloc[order].reset_index(drop=True)
+def record_removal(session: Session, premise_id: int, catalogue_seq: int) -> None:
+    """Record, in the caller's transaction, that a premise row left the database.
+
+    The engine's snapshot learns deletions from this log (changed rows it reads from
+    ``catalogue_seq``, but a deleted row is no longer there to be read).
+    """
+    session.add(CatalogueRemoval(premise_id=int(premise_id), catalogue_seq=int(catalogue_seq)))
+
+
+def removed_since(session: Session, version: int) -> list[int]:
+    """Return the ids of the premises deleted after catalogue ``version``."""
+    query = select(CatalogueRemoval.premise_id).where(CatalogueRemoval.catalogue_seq > version)
+    return [int(v) for v in session.scalars(query)]

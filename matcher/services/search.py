@@ -1,38 +1,44 @@
 """Search: rank premises for a project's needs, and projects for a premise.
 
-The engine snapshot is built from the catalogue's available premises,
-enriched with territory attributes, and kept per database: it is rebuilt
-whenever :func:`matcher.services.catalogue.catalogue_version` moves (every
-premise write bumps it in its own transaction), so a search never serves
-results older than the last committed edit.
+The engine's snapshot of the available premises is kept by
+:mod:`matcher.services.engine_state`: built once by streaming the table, then patched
+with the rows written since (every premise write bumps the catalogue version in its own
+transaction), so a search never serves results older than the last committed edit and
+never pays for the whole catalogue. A search costs the engine's ranking plus a look-up of
+the public fields of the k premises it returns; the time it reports is the whole call.
 
-Rights: any active account may search premises (public fields only); the
-projects that fit a premise are shown to the premise's owner organisation,
-fund officers and admins, without the projects' private budgets.
+Rights: any active account may search premises (public fields only); the projects that
+fit a premise are shown to the premise's owner organisation, fund officers and admins,
+without the projects' private budgets, and only projects they may see (active ones; the
+fund also sees those that applied to it; admins all).
 """
 
 from __future__ import annotations
 
-import threading
+import functools
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import pandas as pd
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
-from matcher.criteria import CRITERIA, CRITERION_LABELS
-from matcher.engine import PremiseSnapshot, build_snapshot
+from matcher.engine.criteria import CRITERION_LABELS
+from matcher.engine.explain import MatchExplanation, frame_of
+from matcher.engine.layout import CRITERIA, failure_reasons
+from matcher.engine.query import QueryBatch, compile_query
+from matcher.engine.search import explain, rank_projects, ranked_columns
+from matcher.engine.weights import ENGINE_VERSION, PRESETS
 from matcher.errors import MatcherError, NotFound, PermissionDenied, ValidationError
 from matcher.needs import ProjectNeeds
-from matcher.ranking import MatchExplanation, explain, rank_premises, rank_projects
-from matcher.scoring import ENGINE_VERSION, PRESETS
 from matcher.services._common import Actor, check_actor, transaction
-from matcher.services.catalogue import SnapshotCache, projects_frame
-from matcher.settings import database_url
-from matcher.storage.models import Premise
+from matcher.services.catalogue import projects_frame
+from matcher.services.engine_state import engine_state
+from matcher.storage.models import Organisation, Premise
 from matcher.territory import load_territory
-from matcher.territory.attributes import enrich_premises
 
 __all__ = [
     "SearchResult",
@@ -41,7 +47,7 @@ __all__ = [
     "projects_for_premise",
     "presets",
     "criteria_labels",
-    "engine_snapshot",
+    "engine_state",
 ]
 
 #: Public columns shown next to each ranked premise.
@@ -63,45 +69,21 @@ RESULT_COLUMNS = (
     "organisation_id",
     "owner_org",
 )
-
-
-@dataclass
-class _EngineState:
-    cache: SnapshotCache
-    version: int | None = None
-    snapshot: PremiseSnapshot | None = None
-    frame: pd.DataFrame | None = None
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
-
-_states: dict[str, _EngineState] = {}
-_states_lock = threading.Lock()
-
-
-def _state() -> _EngineState:
-    url = database_url()
-    with _states_lock:
-        if url not in _states:
-            _states[url] = _EngineState(SnapshotCache(statuses=("available",)))
-        return _states[url]
-
-
-def engine_snapshot(session=None) -> tuple[int, PremiseSnapshot, pd.DataFrame]:
-    """Return (catalogue version, snapshot, enriched frame), rebuilt if the catalogue moved."""
-    state = _state()
-    with state.lock:
-        version, frame = state.cache.get(session)
-        if state.snapshot is None or state.version != version:
-            enriched = enrich_premises(frame)
-            communes = load_territory().communes
-            enriched["commune"] = communes["name"].reindex(enriched["insee_code"]).to_numpy()
-            enriched["departement"] = (
-                communes["departement"].reindex(enriched["insee_code"]).to_numpy()
-            )
-            snapshot = build_snapshot(enriched)
-            snapshot.version = version
-            state.snapshot, state.frame, state.version = snapshot, enriched, version
-        return state.version, state.snapshot, state.frame
+_DB_COLUMNS = (
+    "kind",
+    "name",
+    "insee_code",
+    "lon",
+    "lat",
+    "floor_area_m2",
+    "condition",
+    "tenure",
+    "price_eur",
+    "rent_eur_m2_year",
+    "connectivity",
+    "available_from",
+    "organisation_id",
+)
 
 
 def _needs(needs: ProjectNeeds | Mapping[str, Any]) -> ProjectNeeds:
@@ -120,6 +102,56 @@ def _needs(needs: ProjectNeeds | Mapping[str, Any]) -> ProjectNeeds:
                 f"Zone visée : {exc}", field="target_insee_codes", value=codes
             ) from None
     return ProjectNeeds.from_record(record)
+
+
+@functools.lru_cache(maxsize=1)
+def _commune_names() -> dict[str, tuple[str, str]]:
+    communes = load_territory().communes
+    return dict(
+        zip(
+            communes.index,
+            zip(communes["name"], communes["departement"].astype(str), strict=True),
+            strict=True,
+        )
+    )
+
+
+def _public_fields(session: Session, premise_ids: list[int]) -> dict[str, list]:
+    """Return the public columns of these premises, in this order (one indexed query)."""
+    query = (
+        select(Premise.id, *(getattr(Premise, c) for c in _DB_COLUMNS), Organisation.name)
+        .join(Organisation, Organisation.id == Premise.organisation_id)
+        .where(Premise.id.in_(premise_ids))
+    )
+    found = {row[0]: row[1:] for row in session.execute(query)}
+    rows = [found.get(int(i)) for i in premise_ids]
+    width = len(_DB_COLUMNS) + 1
+    values = [r if r is not None else (None,) * width for r in rows]
+    cols = {c: [v[j] for v in values] for j, c in enumerate((*_DB_COLUMNS, "owner_org"))}
+    names = _commune_names()
+    places = [names.get(code or "", (None, None)) for code in cols["insee_code"]]
+    cols["commune"] = [p[0] for p in places]
+    cols["departement"] = [p[1] for p in places]
+    return cols
+
+
+_FLOAT_RESULTS = ("lon", "lat", "floor_area_m2", "price_eur", "rent_eur_m2_year")
+
+
+def _with_public_fields(session: Session, cols: dict[str, np.ndarray], batch) -> pd.DataFrame:
+    """Return the ranked columns with the premises' public fields, as one frame."""
+    ids = [int(i) for i in cols["premise_id"].tolist()]
+    public = _public_fields(session, ids) if ids else {c: [] for c in RESULT_COLUMNS}
+    data = dict(cols)
+    for c in RESULT_COLUMNS:
+        values = public[c]
+        if c in _FLOAT_RESULTS:
+            data[c] = np.array([np.nan if v is None else v for v in values], dtype=float)
+        elif c == "available_from":
+            data[c] = np.array(values, dtype="datetime64[D]").astype("datetime64[ns]")
+        else:
+            data[c] = np.array(values, dtype=object)
+    return frame_of(data, batch)
 
 
 @dataclass
@@ -141,25 +173,29 @@ def search_premises(
     k: int = 50,
     include_failed: bool = False,
 ) -> SearchResult:
-    """Return the ``k`` best available premises for ``needs``, explained per criterion."""
+    """Return the ``k`` best available premises for ``needs``, explained per criterion.
+
+    ``elapsed_ms`` is the whole call (rights, freshness check, ranking, public fields).
+    """
+    started = time.perf_counter()
     project = _needs(needs)
     with transaction(write=False) as s:
         check_actor(s, actor)
-        version, snapshot, frame = engine_snapshot(s)
-        started = time.perf_counter()
-        ranked = rank_premises(snapshot, project, weights, k=k, include_failed=include_failed)
-        elapsed_ms = (time.perf_counter() - started) * 1000
-        # The catalogue frame already carries the owner organisation's name.
-        info = frame.set_index("premise_id")
-        table = ranked.join(info[[c for c in RESULT_COLUMNS if c in info.columns]], on="premise_id")
-    weights_out = {c: float(v) for c, v in (ranked.attrs.get("weights") or {}).items()}
+        state = engine_state(s)
+        query = compile_query(project, weights)
+        with state.catalogue.read() as view:
+            cols = ranked_columns(view, query, k, include_failed, statics=state.statics)
+            candidates = view.n_live
+            version = view.version
+        table = _with_public_fields(s, cols, QueryBatch.of([query]))
+    weights_out = {c: float(v) for c, v in (table.attrs.get("weights") or {}).items()}
     return SearchResult(
-        table=table.reset_index(drop=True),
-        elapsed_ms=elapsed_ms,
-        catalogue_version=version,
+        table=table,
+        elapsed_ms=(time.perf_counter() - started) * 1000,
+        catalogue_version=int(version),
         engine_version=ENGINE_VERSION,
         weights=weights_out,
-        candidates=len(snapshot),
+        candidates=candidates,
     )
 
 
@@ -173,12 +209,47 @@ def explain_premise(
     project = _needs(needs)
     with transaction(write=False) as s:
         check_actor(s, actor)
-        _, snapshot, _ = engine_snapshot(s)
-        return explain(snapshot, project, premise_id, weights)  # unknown id: ValidationError
+        state = engine_state(s)
+        with state.catalogue.read() as view:
+            return explain(view, project, premise_id, weights)  # unknown id: ValidationError
 
 
-def projects_for_premise(actor: Actor, premise_id: int, k: int = 10) -> pd.DataFrame:
-    """Return the projects that fit a premise best (public project fields and scores)."""
+PROJECT_RESULT_COLUMNS = (
+    "project_id",
+    "name",
+    "project_type",
+    "surface_target_m2",
+    "radius_km",
+    "organisation_id",
+    "holder_org",
+    "score_0_100",
+    "completeness",
+    "eligible",
+    "failed",
+    "failed_labels",
+)
+
+
+def _visible_projects(projects: pd.DataFrame, actor: Actor) -> pd.DataFrame:
+    status = projects["status"].fillna("active")
+    if actor.is_admin:
+        return projects[status != "archived"]
+    visible = status == "active"
+    if actor.role == "fund":
+        visible |= projects["applied_to_fund"].fillna(False).astype(bool) & (status != "archived")
+    return projects[visible]
+
+
+def projects_for_premise(
+    actor: Actor, premise_id: int, k: int = 10, include_failed: bool = True
+) -> pd.DataFrame:
+    """Return the projects that fit a premise best (public project fields and scores).
+
+    Eligible projects first; then, with ``include_failed`` (the default), the best of the
+    others with the constraints each one fails, in French (``failed_labels``), so the
+    answer is never empty while projects exist in the premise's territory. Drafts and
+    closed projects of other organisations are never shown.
+    """
     with transaction(write=False) as s:
         check_actor(s, actor)
         premise = s.get(Premise, int(premise_id))
@@ -192,19 +263,36 @@ def projects_for_premise(actor: Actor, premise_id: int, k: int = 10) -> pd.DataF
                 "Seuls le propriétaire du local et les chargés d'investissement voient les "
                 "projets qui lui correspondent."
             )
-        _, snapshot, _ = engine_snapshot(s)
-        projects = projects_frame(s)
-    try:
-        snapshot.rows_of([premise_id])
-    except ValidationError:  # not available, hence not in the engine's catalogue
-        return pd.DataFrame(columns=["project_id", "name", "project_type", "score_0_100"])
-    projects = projects[projects["status"].fillna("active") != "archived"]
-    needs = [ProjectNeeds.from_record(r) for r in projects.to_dict("records")]
-    ranked = rank_projects(snapshot, premise_id, needs, k=k)
+        state = engine_state(s)
+        projects = _visible_projects(projects_frame(s), actor)
+        needs = [ProjectNeeds.from_record(r) for r in projects.to_dict("records")]
+        with state.catalogue.read() as view:
+            try:
+                ranked = rank_projects(view, int(premise_id), needs, k=k,
+                                       include_failed=include_failed,
+                                       include_far=include_failed)  # fmt: skip
+            except ValidationError:  # not available, hence not in the engine's catalogue
+                return pd.DataFrame(columns=list(PROJECT_RESULT_COLUMNS))
     public = projects.assign(project_id=projects["project_id"].astype(str)).set_index("project_id")[
-        ["name", "project_type", "surface_target_m2", "radius_km", "organisation_id"]
+        ["name", "project_type", "surface_target_m2", "radius_km", "organisation_id", "holder_org"]
     ]
-    return ranked.join(public, on="project_id")
+    out = ranked.join(public, on="project_id")
+    out["failed_labels"] = [
+        " ; ".join(_reasons(codes)) for codes in out["failed"].fillna("").tolist()
+    ]
+    return out
+
+
+@functools.lru_cache(maxsize=1024)
+def _reasons_of(codes: str) -> tuple[str, ...]:
+    from matcher.engine.layout import FAILURES
+
+    bits = sum(bit for bit, (code, _) in FAILURES.items() if code in codes.split("|"))
+    return tuple(failure_reasons(bits))
+
+
+def _reasons(codes: str) -> tuple[str, ...]:
+    return _reasons_of(codes) if codes else ()
 
 
 def presets() -> dict[str, dict[str, float]]:

@@ -181,5 +181,10 @@ def _mark_catalogue_restored(path: Path, previous_version: int) -> None:
                 "UPDATE catalogue_state SET version = ? WHERE id = 1", (new_version,)
             )
             connection.execute("UPDATE premises SET catalogue_seq = ?", (new_version,))
+            # premise id -1 in the removal log: every row may have gone, rebuild the snapshot
+            connection.execute(
+                "INSERT INTO catalogue_removals (premise_id, catalogue_seq) VALUES (-1, ?)",
+                (new_version,),
+            )
     finally:
         connection.close()

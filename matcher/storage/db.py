@@ -200,3 +200,10 @@ def downgrade_db(url: str | None = None, revision: str = "base") -> None:
     with engine.begin() as connection:
         cfg.attributes["connection"] = connection
         command.downgrade(cfg, revision)
+
+
+def head_revision() -> str:
+    """Return the newest migration revision (the schema the code expects)."""
+    from alembic.script import ScriptDirectory
+
+    return str(ScriptDirectory.from_config(alembic_config()).get_current_head())

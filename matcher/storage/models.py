@@ -214,6 +214,16 @@ class CatalogueState(Base):
     version: Mapped[int] = mapped_column(BigInteger, default=0)
 
 
+class CatalogueRemoval(Base):
+    """A premise row deleted from the catalogue, at which catalogue version (for the engine)."""
+
+    __tablename__ = "catalogue_removals"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    premise_id: Mapped[int] = mapped_column(Integer)
+    catalogue_seq: Mapped[int] = mapped_column(BigInteger, index=True)
+
+
 #: Project fields only the holder organisation, the fund (once applied) and admins read.
 PROJECT_PRIVATE_FIELDS: Final[tuple[str, ...]] = (
     "budget_purchase_eur",

@@ -15,6 +15,7 @@ import pytest
 from matcher.errors import MatcherError
 from matcher.services import premises
 from matcher.storage.backup import backup_sqlite, check_sqlite_file, restore_sqlite
+from matcher.storage.db import head_revision
 
 REPO = Path(__file__).resolve().parents[2]
 WORKERS = Path(__file__).resolve().parent / "_workers.py"
@@ -63,7 +64,7 @@ def test_backup_while_another_process_writes_is_consistent(sqlite_world, tmp_pat
         for i in range(4):
             time.sleep(0.6)
             info = backup_sqlite(tmp_path / f"b{i}.sqlite", url)
-            assert info.revision == "0001" and info.size_bytes > 0
+            assert info.revision == head_revision() and info.size_bytes > 0
             counts.append(_batches_are_whole(info.path))
         out, err = writer.communicate(timeout=120)
     finally:
@@ -79,7 +80,7 @@ def test_restore_brings_back_the_backed_up_state(sqlite_world, tmp_path):
     info = backup_sqlite(tmp_path / "snap.sqlite", url)
     premises.update_premise(owner, premise_id, {"name": "Changé après"}, before["version"])
     restored = restore_sqlite(info.path, url)
-    assert restored.revision == "0001"
+    assert restored.revision == head_revision()
     after = premises.get_premise(owner, premise_id)
     assert after["name"] == before["name"] and after["version"] == before["version"]
     kept = list(Path(url.removeprefix("sqlite:///")).parent.glob("*.before-restore-*.sqlite"))
@@ -111,18 +112,16 @@ def test_backup_refuses_postgresql_urls():
 
 
 def test_engine_snapshot_is_fresh_after_a_restore(sqlite_world, tmp_path):
-    import pandas as pd
-
-    from matcher.services import catalogue
+    from matcher.services import engine_state
+    from tests.services.test_catalogue import assert_same_snapshot, live_snapshot, rebuilt_snapshot
 
     owner = sqlite_world["owner"]
-    cache = catalogue.SnapshotCache()
     premises.create_premise(owner, {"kind": "shop", "name": "Avant"})
     info = backup_sqlite(tmp_path / "snap.sqlite", sqlite_world["url"])
     later = premises.create_premise(owner, {"kind": "shop", "name": "Après"})
-    _v, frame = cache.get()
-    assert later["id"] in set(frame["premise_id"])
+    state = engine_state.engine_state()
+    assert later["id"] in set(live_snapshot(state).premise_ids)
     restore_sqlite(info.path, sqlite_world["url"])
-    _v, frame = cache.get()
-    assert later["id"] not in set(frame["premise_id"])
-    pd.testing.assert_frame_equal(frame, catalogue.premises_frame())
+    state = engine_state.engine_state()
+    assert later["id"] not in set(live_snapshot(state).premise_ids)
+    assert_same_snapshot(live_snapshot(state), rebuilt_snapshot())

@@ -56,5 +56,6 @@ def test_every_required_table_exists():
         "import_batches",
         "audit_log",
         "catalogue_state",
+        "catalogue_removals",
     }
     assert expected == set(Base.metadata.tables)

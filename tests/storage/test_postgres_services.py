@@ -42,12 +42,15 @@ def test_import_upserts_and_feeds_the_catalogue_on_postgres(pg_world):
     table = catalogue.premises_frame()
     assert list(table.columns) == [*PREMISE_COLUMNS, "organisation_id", "version"]
     assert len(table) == 2001 and (table.loc[table.source == "pg", "version"] == 2).all()
-    cache = catalogue.SnapshotCache()
-    cache.get()
+    from matcher.services import engine_state
+    from tests.services.test_catalogue import assert_same_snapshot, live_snapshot, rebuilt_snapshot
+
+    engine_state.engine_state()
     view = premises.get_premise(owner, pg_world["premise_id"])
     premises.update_premise(owner, view["id"], {"floor_area_m2": 77}, view["version"])
-    _v, fresh = cache.get()
-    assert fresh.set_index("premise_id").loc[view["id"], "floor_area_m2"] == 77
+    snap = live_snapshot(engine_state.engine_state())
+    assert snap.F[1, int(snap.rows_of([view["id"]])[0])] == 77
+    assert_same_snapshot(snap, rebuilt_snapshot())
 
 
 def test_login_throttling_on_postgres(pg_world):

@@ -1,81 +1,23 @@
-"""Soft criteria: one pure, vectorised function per criterion.
+"""Numpy oracle of the engine's formulas, for the tests only.
 
-Every function takes arrays (or scalars) and returns float scores in
-``[0, 1]``; ``NaN`` means *unknown* (the premise's data is missing). The
-composite (:mod:`matcher.scoring`) replaces an unknown score by the
-criterion's documented neutral value (:data:`NEUTRAL`) and lowers the match's
-completeness. These functions are the reference implementation; the compiled
-kernels of :mod:`matcher.kernels` apply the same formulas row by row and the
-tests check that both agree.
-
-Ordinal and boolean inputs use small integer codes with ``-1`` for unknown
-(the engine snapshot's ``int8`` columns); floats use ``NaN`` for unknown.
+The same criteria as :mod:`matcher.engine.criteria`, written independently as vectorised
+numpy functions (arrays in, scores in ``[0, 1]`` or NaN out), and the per-criterion
+detail of snapshot rows computed with them. The library never calls this module: the
+tests compare every kernel with it. Constants are read from
+:mod:`matcher.engine.criteria` at call time, so a test that changes one constant checks
+that every kernel follows it.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Final
-
 import numpy as np
 
-from matcher.errors import ValidationError
-
-#: Criterion codes, in the order used by weights, kernels and result columns.
-CRITERIA: Final[tuple[str, ...]] = (
-    "distance",
-    "surface",
-    "connectivity",
-    "cost",
-    "condition",
-    "pmr",
-    "ground_floor",
-    "station",
-    "parking",
-    "territory",
-    "reuse",
-)
-#: French label of each criterion (explanations, tables).
-CRITERION_LABELS: Final[dict[str, str]] = {
-    "distance": "Localisation",
-    "surface": "Surface",
-    "connectivity": "Connectivité",
-    "cost": "Coût / budget",
-    "condition": "État du bâtiment",
-    "pmr": "Accessibilité PMR",
-    "ground_floor": "Rez-de-chaussée",
-    "station": "Gare à proximité",
-    "parking": "Stationnement",
-    "territory": "Priorité territoriale",
-    "reuse": "Impact du réemploi",
-}
-#: Score used in place of an unknown value: "neither good nor bad".
-NEUTRAL: Final[dict[str, float]] = dict.fromkeys(CRITERIA, 0.5)
-
-#: Connectivity score per level (none, 4G/5G only, ADSL, VDSL, FTTH).
-CONNECTIVITY_SCORES: Final[tuple[float, ...]] = (0.0, 0.3, 0.5, 0.75, 1.0)
-#: Station distance: full score up to this distance, zero from ``STATION_ZERO_M``.
-STATION_FULL_M: Final[float] = 500.0
-STATION_ZERO_M: Final[float] = 5000.0
-#: Parking spaces giving a full score.
-PARKING_FULL: Final[float] = 10.0
-#: Sub-weights of the territorial priority criterion (QPV doubled for QPV projects).
-TERRITORY_WEIGHTS: Final[dict[str, float]] = {
-    "qpv": 0.2,
-    "acv_pvd": 0.2,
-    "rural": 0.15,
-    "outside_metropole": 0.15,
-    "white_zone": 0.15,
-    "catchment": 0.15,
-}
-#: Nearest existing tiers-lieu farther than this: a full "white zone" score.
-WHITE_ZONE_FULL_M: Final[float] = 10_000.0
-#: Population within 20 km giving a full catchment score.
-CATCHMENT_FULL: Final[float] = 50_000.0
-#: Floor area giving the full "m² reused" half of the reuse score.
-REUSE_FULL_M2: Final[float] = 1000.0
-
-DECAY_KINDS: Final[dict[str, int]] = {"linear": 0, "exponential": 1, "gaussian": 2}
+from matcher.engine import criteria as C
+from matcher.engine import layout as L
+from matcher.engine.query import target_xy
+from matcher.engine.weights import effective_weights
+from matcher.geo import scale_factor
+from matcher.needs import ProjectNeeds
 
 
 def _f(a: object) -> np.ndarray:
@@ -85,81 +27,10 @@ def _f(a: object) -> np.ndarray:
 # --- distance -----------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Decay:
-    """A distance decay: ``kind`` (linear, exponential, gaussian), scale and cut-off.
-
-    ``scale_m`` is the radius where a linear decay reaches 0, or the distance
-    where exponential and gaussian decays reach 0.5. Beyond ``cutoff_m`` the
-    score is 0. Calling the object scores distances in metres.
-    """
-
-    kind: str
-    scale_m: float
-    cutoff_m: float = float("inf")
-
-    def __post_init__(self) -> None:
-        if self.kind not in DECAY_KINDS:
-            raise ValidationError(
-                f"Décroissance inconnue : « {self.kind} » (attendu : {', '.join(DECAY_KINDS)}).",
-                field="decay",
-                value=self.kind,
-            )
-        if not (np.isfinite(self.scale_m) and self.scale_m > 0):
-            raise ValidationError(
-                f"Distance caractéristique invalide : {self.scale_m} m (doit être > 0).",
-                field="decay_scale_m",
-                value=self.scale_m,
-            )
-        if not self.cutoff_m > 0:
-            raise ValidationError(
-                f"Distance de coupure invalide : {self.cutoff_m} m (doit être > 0).",
-                field="cutoff_m",
-                value=self.cutoff_m,
-            )
-
-    @property
-    def code(self) -> int:
-        """Return the integer code used by the compiled kernels."""
-        return DECAY_KINDS[self.kind]
-
-    def __call__(self, distance_m: object) -> np.ndarray:
-        return distance_score(distance_m, self)
-
-
-def linear_decay(radius_m: float, cutoff_m: float = float("inf")) -> Decay:
-    """Return a decay going linearly from 1 at 0 m to 0 at ``radius_m``.
-
-    >>> linear_decay(10_000)([0, 2_500, 10_000, 20_000]).tolist()
-    [1.0, 0.75, 0.0, 0.0]
-    """
-    return Decay("linear", float(radius_m), float(cutoff_m))
-
-
-def exponential_decay(half_distance_m: float, cutoff_m: float = float("inf")) -> Decay:
-    """Return a decay ``0.5 ** (d / half_distance_m)`` (halved every half distance).
-
-    >>> exponential_decay(10_000)([0, 10_000, 20_000]).tolist()
-    [1.0, 0.5, 0.25]
-    >>> exponential_decay(10_000, cutoff_m=15_000)([20_000]).tolist()
-    [0.0]
-    """
-    return Decay("exponential", float(half_distance_m), float(cutoff_m))
-
-
-def gaussian_decay(half_distance_m: float, cutoff_m: float = float("inf")) -> Decay:
-    """Return a decay ``0.5 ** ((d / half_distance_m) ** 2)`` (flat near 0, then falling).
-
-    >>> gaussian_decay(10_000)([0, 10_000, 20_000]).tolist()
-    [1.0, 0.5, 0.0625]
-    """
-    return Decay("gaussian", float(half_distance_m), float(cutoff_m))
-
-
-def distance_score(distance_m: object, decay: Decay) -> np.ndarray:
+def distance_score(distance_m: object, decay: C.Decay) -> np.ndarray:
     """Return the location score of true distances (metres) to the project's target.
 
-    >>> distance_score([0.0, 5_000.0, float("nan")], linear_decay(10_000)).tolist()
+    >>> distance_score([0.0, 5_000.0, float("nan")], C.linear_decay(10_000)).tolist()
     [1.0, 0.5, nan]
     """
     d = _f(distance_m)
@@ -216,13 +87,21 @@ def surface_fit(
             below = np.maximum(0.0, 2.0 * a / lo_t - 1.0) if lo_t > 0 else np.ones_like(a)
         else:
             span = lo_t - lo
-            ramp = 0.25 + 0.75 * (a - lo) / span if span > 0 else np.ones_like(a)
+            ramp = (
+                C.SURFACE_AT_BOUND + (1 - C.SURFACE_AT_BOUND) * (a - lo) / span
+                if span > 0
+                else np.ones_like(a)
+            )
             below = np.where(a < lo, 0.0, ramp)
         if np.isnan(hi):
             above = np.maximum(0.0, 2.0 - a / hi_t) if np.isfinite(hi_t) else np.ones_like(a)
         else:
             span = hi - hi_t
-            ramp = 0.25 + 0.75 * (hi - a) / span if span > 0 else np.ones_like(a)
+            ramp = (
+                C.SURFACE_AT_BOUND + (1 - C.SURFACE_AT_BOUND) * (hi - a) / span
+                if span > 0
+                else np.ones_like(a)
+            )
             above = np.where(a > hi, 0.0, ramp)
     s = np.where(a < lo_t, below, np.where(a > hi_t, above, 1.0))
     return np.atleast_1d(np.where(np.isnan(a), np.nan, s))
@@ -259,7 +138,7 @@ def connectivity_score(level: object) -> np.ndarray:
     [1.0, 0.75, 0.5, 0.3, 0.0, nan]
     """
     lv = np.atleast_1d(np.asarray(level)).astype(np.int64)
-    table = np.asarray(CONNECTIVITY_SCORES)
+    table = np.asarray(C.CONNECTIVITY_SCORES)
     return np.where(lv < 0, np.nan, table[np.clip(lv, 0, len(table) - 1)])
 
 
@@ -270,7 +149,8 @@ def condition_score(level: object) -> np.ndarray:
     [1.0, 0.667, 0.0, nan]
     """
     lv = np.atleast_1d(np.asarray(level)).astype(float)
-    return np.where(lv < 0, np.nan, 1.0 - np.clip(lv, 0, 3) / 3.0)
+    worst = C.CONDITION_WORST
+    return np.where(lv < 0, np.nan, 1.0 - np.clip(lv, 0, worst) / worst)
 
 
 def flag_score(flag: object) -> np.ndarray:
@@ -290,7 +170,7 @@ def station_score(distance_to_station_m: object) -> np.ndarray:
     [1.0, 0.5, 0.0, nan]
     """
     d = _f(distance_to_station_m)
-    s = np.clip(1.0 - (d - STATION_FULL_M) / (STATION_ZERO_M - STATION_FULL_M), 0.0, 1.0)
+    s = np.clip(1.0 - (d - C.STATION_FULL_M) / (C.STATION_ZERO_M - C.STATION_FULL_M), 0.0, 1.0)
     return np.atleast_1d(s)
 
 
@@ -300,7 +180,7 @@ def parking_score(parking_spaces: object) -> np.ndarray:
     >>> parking_score([0, 5, 30, float("nan")]).tolist()
     [0.0, 0.5, 1.0, nan]
     """
-    return np.atleast_1d(np.clip(_f(parking_spaces) / PARKING_FULL, 0.0, 1.0))
+    return np.atleast_1d(np.clip(_f(parking_spaces) / C.PARKING_FULL, 0.0, 1.0))
 
 
 # --- cost -------------------------------------------------------------------------
@@ -315,7 +195,7 @@ def cost_score(cost_eur: object, budget_eur: object) -> np.ndarray:
     c, b = _f(cost_eur), _f(budget_eur)
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         r = np.where(c <= 0, 0.0, c / b)
-    s = np.clip(1.0 - r / 2.0, 0.0, 1.0)
+    s = np.clip(1.0 - r * C.COST_RATIO_SLOPE, 0.0, 1.0)
     return np.atleast_1d(np.where(np.isnan(c) | np.isnan(b), np.nan, s))
 
 
@@ -386,9 +266,16 @@ def territory_score(
     >>> float(s[0]), float(k[0])
     (1.0, 0.15)
     """
-    w = dict(TERRITORY_WEIGHTS)
+    w = {
+        "qpv": C.TERRITORY_QPV,
+        "acv_pvd": C.TERRITORY_ACV_PVD,
+        "rural": C.TERRITORY_RURAL,
+        "outside_metropole": C.TERRITORY_OUTSIDE_METROPOLE,
+        "white_zone": C.TERRITORY_WHITE_ZONE,
+        "catchment": C.TERRITORY_CATCHMENT,
+    }
     if qpv_target:
-        w["qpv"] *= 2
+        w["qpv"] = C.TERRITORY_QPV_TARGETED
     q, a, p = (np.atleast_1d(np.asarray(v)) for v in (in_qpv, acv, pvd))
     r, m = (np.atleast_1d(np.asarray(v)) for v in (rural, in_metropole))
     tl, pop = _f(nearest_tiers_lieu_m), _f(population_20km)
@@ -398,8 +285,8 @@ def territory_score(
         (w["acv_pvd"], np.where(acv_pvd < 0, np.nan, acv_pvd * 1.0)),
         (w["rural"], np.where(r < 0, np.nan, (r > 0) * 1.0)),
         (w["outside_metropole"], np.where(m < 0, np.nan, (m == 0) * 1.0)),
-        (w["white_zone"], np.clip(tl / WHITE_ZONE_FULL_M, 0.0, 1.0)),
-        (w["catchment"], np.clip(pop / CATCHMENT_FULL, 0.0, 1.0)),
+        (w["white_zone"], np.clip(tl / C.WHITE_ZONE_FULL_M, 0.0, 1.0)),
+        (w["catchment"], np.clip(pop / C.CATCHMENT_FULL, 0.0, 1.0)),
     ]
     num = sum(wi * np.nan_to_num(si, nan=0.0) for wi, si in parts)
     den = sum(wi * ~np.isnan(si) for wi, si in parts)
@@ -421,10 +308,142 @@ def reuse_score(is_friche: object, floor_area_m2: object) -> tuple[np.ndarray, n
     """
     f = np.atleast_1d(np.asarray(is_friche))
     part_f = np.where(f < 0, np.nan, (f > 0) * 1.0)
-    part_a = np.clip(_f(floor_area_m2) / REUSE_FULL_M2, 0.0, 1.0)
+    part_a = np.clip(_f(floor_area_m2) / C.REUSE_FULL_M2, 0.0, 1.0)
     kf, ka = ~np.isnan(part_f), ~np.isnan(part_a)
-    den = kf * 0.5 + ka * 0.5
-    num = np.nan_to_num(part_f) * 0.5 + np.nan_to_num(part_a) * 0.5
+    den = kf * C.REUSE_FRICHE + ka * C.REUSE_AREA
+    num = np.nan_to_num(part_f) * C.REUSE_FRICHE + np.nan_to_num(part_a) * C.REUSE_AREA
     with np.errstate(invalid="ignore", divide="ignore"):
         score = np.where(den > 0, num / den, np.nan)
-    return np.atleast_1d(score), np.atleast_1d(np.broadcast_to(den, score.shape) * 1.0)
+    share = den / (C.REUSE_FRICHE + C.REUSE_AREA)
+    return np.atleast_1d(score), np.atleast_1d(np.broadcast_to(share, score.shape) * 1.0)
+
+
+# --- per-criterion detail of snapshot rows ----------------------------------------------------
+
+
+def _nan(v: float | None) -> float:
+    return float("nan") if v is None else float(v)
+
+
+def _in_target(codes: np.ndarray, needs: ProjectNeeds) -> np.ndarray:
+    inside = np.zeros(len(codes), dtype=bool)
+    for code in needs.target_insee_codes:
+        span = L.insee_interval(code)
+        if span is not None:
+            inside |= (codes >= span[0]) & (codes <= span[1])
+    return inside
+
+
+def criterion_detail(
+    snapshot, needs: ProjectNeeds, rows: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Return ``(scores, known, fail_bits, distance_m)`` of snapshot rows, with numpy.
+
+    ``scores`` (m, n_criteria) holds NaN for unknown; ``known`` the known share in [0, 1].
+    """
+    rows = np.asarray(rows, dtype=np.int64)
+    m = len(rows)
+    F = snapshot.F[:, rows].astype(float)
+    B = snapshot.B[:, rows].astype(np.int64)
+    P = {c: i for i, c in enumerate(L.CRITERIA)}
+    scores = np.full((m, L.N_CRITERIA), np.nan)
+    fails = np.zeros(m, dtype=np.int64)
+    dist = np.full(m, np.nan)
+    area = F[L.F_AREA]
+    txy = target_xy(needs)
+    if txy is not None:
+        tx, ty, tinvk = txy
+        x, y = snapshot.xy[rows, 0], snapshot.xy[rows, 1]
+        grid = np.hypot(x - tx, y - ty)
+        kmid = scale_factor((x + tx) / 2, (y + ty) / 2, needs.zone)
+        dist = grid * (tinvk + 4 / kmid + F[L.F_INV_K]) / 6
+        scores[:, P["distance"]] = distance_score(dist, needs.decay_function())
+        if needs.radius_m is not None:
+            fails |= np.where(dist > needs.radius_m, L.FAIL_RADIUS, 0)
+    if needs.target_insee_codes:
+        c = snapshot.commune[rows]
+        flag = np.where(c < 0, -1, _in_target(c, needs).astype(int))
+        fails |= np.where(flag == 0, L.FAIL_AREA, 0)
+        if txy is None:
+            scores[:, P["distance"]] = area_score(flag)
+    lo, lo_t, hi_t, hi = surface_bounds(
+        _nan(needs.surface_min_m2),
+        _nan(needs.surface_target_m2),
+        _nan(needs.surface_max_m2),
+        needs.surface_tolerance,
+    )
+    scores[:, P["surface"]] = surface_fit(
+        area, _nan(needs.surface_min_m2), _nan(needs.surface_target_m2),
+        _nan(needs.surface_max_m2), needs.surface_tolerance,
+    )  # fmt: skip
+    fails |= np.where(area < lo, L.FAIL_SURFACE_MIN, 0) | np.where(area > hi, L.FAIL_SURFACE_MAX, 0)
+    conn = B[L.B_CONNECTIVITY]
+    scores[:, P["connectivity"]] = connectivity_score(conn)
+    if needs.fibre_required:
+        fails |= np.where((conn >= 0) & (conn < C.FIBRE_LEVEL), L.FAIL_FIBRE, 0)
+    cost, budget = premise_cost(
+        B[L.B_TENURE], F[L.F_PRICE], F[L.F_WORKS], F[L.F_RENT], area,
+        _nan(needs.budget_purchase_eur), _nan(needs.budget_works_eur),
+        _nan(needs.max_rent_eur_year),
+    )  # fmt: skip
+    scores[:, P["cost"]] = cost_score(cost, budget)
+    fails |= np.where(cost > budget, L.FAIL_BUDGET, 0)
+    if needs.tenures:
+        from matcher.domain import TENURES
+
+        mask = sum(1 << list(TENURES).index(t) for t in needs.tenures)
+        ten = B[L.B_TENURE]
+        fails |= np.where((ten >= 0) & ((mask >> np.maximum(ten, 0)) & 1 == 0), L.FAIL_TENURE, 0)
+    scores[:, P["condition"]] = condition_score(B[L.B_CONDITION])
+    scores[:, P["pmr"]] = flag_score(B[L.B_PMR])
+    scores[:, P["ground_floor"]] = flag_score(B[L.B_GROUND])
+    if needs.pmr_required:
+        fails |= np.where(B[L.B_PMR] == 0, L.FAIL_PMR, 0)
+    if needs.ground_floor_required:
+        fails |= np.where(B[L.B_GROUND] == 0, L.FAIL_GROUND, 0)
+    scores[:, P["station"]] = station_score(F[L.F_STATION])
+    if needs.max_station_distance_m is not None:
+        fails |= np.where(F[L.F_STATION] > needs.max_station_distance_m, L.FAIL_STATION, 0)
+    scores[:, P["parking"]] = parking_score(F[L.F_PARKING])
+    if needs.needed_by is not None:
+        day = (np.datetime64(needs.needed_by, "D") - np.datetime64("1970-01-01", "D")).astype(int)
+        fails |= np.where(F[L.F_AVAIL] > day, L.FAIL_DATE, 0)
+    status = snapshot.status[rows]
+    fails |= np.where((status == L.STATUS_ALLOCATED) | (status == L.STATUS_WITHDRAWN),
+                      L.FAIL_STATUS, 0)  # fmt: skip
+    fails |= np.where(status == L.STATUS_GONE, L.FAIL_GONE, 0)
+    terr, terr_known = territory_score(
+        B[L.B_QPV], B[L.B_ACV], B[L.B_PVD], B[L.B_RURAL], B[L.B_METRO], F[L.F_TL], F[L.F_POP],
+        qpv_target=needs.qpv_target,
+    )  # fmt: skip
+    scores[:, P["territory"]] = terr
+    reuse, reuse_known = reuse_score(B[L.B_FRICHE], area)
+    scores[:, P["reuse"]] = reuse
+    known = (~np.isnan(scores)).astype(float)
+    known[:, P["territory"]] = terr_known
+    known[:, P["reuse"]] = reuse_known
+    return scores, known, fails, dist
+
+
+def composite(
+    scores: np.ndarray, known: np.ndarray, weights_norm: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Return ``(total_0_100, contributions (m, n_criteria), completeness)``.
+
+    ``weights_norm`` is one weighting (n_criteria,) or one per match (m, n_criteria).
+
+    >>> s = np.array([[1.0, np.nan]]); k = np.array([[1.0, 0.0]])
+    >>> t, c, comp = composite(s, k, np.array([0.75, 0.25]))
+    >>> float(t[0]), c[0].tolist(), float(comp[0])
+    (87.5, [75.0, 12.5], 0.75)
+    """
+    filled = np.where(np.isnan(scores), C.NEUTRAL_SCORE, scores)
+    contrib = 100.0 * filled * weights_norm
+    return contrib.sum(axis=1), contrib, (known * weights_norm).sum(axis=1)
+
+
+def reference_totals(snapshot, needs: ProjectNeeds, rows: np.ndarray, weights: object = None):
+    """Return ``(totals, fail_bits)`` of snapshot rows computed with numpy only."""
+    scores, known, fails, _ = criterion_detail(snapshot, needs, rows)
+    total, _, _ = composite(scores, known, effective_weights(needs, weights))
+    return total, fails

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numba as nb
 import numpy as np
 
-from matcher._jit import JIT as _JIT
+from matcher.engine._jit import JIT as _JIT
 
 
 @nb.njit(inline="always", **_JIT)

@@ -1,7 +1,6 @@
 """One-to-one allocation of projects to premises over scored pairs (assignment problem).
 
-Kept apart from :mod:`matcher.ranking`, which produces the pairs
-(:func:`matcher.ranking.batch_match`) and re-exports :func:`allocate`.
+The pairs come from :func:`matcher.engine.batch.batch_match` (or any scored pairs).
 """
 
 from __future__ import annotations
