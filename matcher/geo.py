@@ -52,6 +52,7 @@ __all__ = [
     "scale_factor",
     "max_scale_factor",
     "grid_to_true_distance_m",
+    "check_in_projected_extent",
     "geodesic_distance_m",
     "check_in_area",
 ]
@@ -258,9 +259,31 @@ def scale_factor(x_m: float | np.ndarray, y_m: float | np.ndarray, zone: str) ->
     True
     """
     m = _scale_model(zone)
-    u = (np.asarray(x_m, dtype=float) - m.x0) / m.half
-    v = (np.asarray(y_m, dtype=float) - m.y0) / m.half
-    return np.atleast_1d(_design(u, v) @ m.coef)
+    inv_half = 1.0 / m.half
+    u = (np.asarray(x_m, dtype=float) - m.x0) * inv_half
+    v = (np.asarray(y_m, dtype=float) - m.y0) * inv_half
+    # Horner's scheme, element by element (the order of the compiled kernels): the value at
+    # a point never depends on how many points are evaluated with it, to the last bit.
+    c = _coef_grid(zone)
+    d = _POLY_DEGREE
+    k = None
+    for i in range(d, -1, -1):
+        p = np.full_like(v, c[i, d - i])
+        for j in range(d - i - 1, -1, -1):
+            p = p * v + c[i, j]
+        k = p if k is None else k * u + p
+    return np.atleast_1d(k)
+
+
+@cache
+def _coef_grid(zone: str) -> np.ndarray:
+    """Return the scale-factor coefficients as a (degree+1, degree+1) grid [i, j] of u^i v^j."""
+    coef = _scale_model(zone).coef
+    grid = np.zeros((_POLY_DEGREE + 1, _POLY_DEGREE + 1))
+    terms = [(i, j) for i in range(_POLY_DEGREE + 1) for j in range(_POLY_DEGREE + 1 - i)]
+    for (i, j), value in zip(terms, coef, strict=True):
+        grid[i, j] = value
+    return grid
 
 
 def max_scale_factor(zone: str) -> float:
@@ -284,7 +307,9 @@ def grid_to_true_distance_m(
     """Return ellipsoidal distances in metres between projected points of one zone.
 
     The grid distance is divided by the mean scale factor along the segment
-    (Simpson: (1/k1 + 4/km + 1/k2) / 6).
+    (Simpson: (1/k1 + 4/km + 1/k2) / 6). Every point must lie in ``zone``'s projected
+    extent: a point projected in another zone's CRS (Cayenne in UTM 22N given as
+    Lambert-93) raises :class:`GeoError` instead of giving a wrong number.
 
     >>> x, y = to_projected([2.3522, 5.3698], [48.8566, 43.2965], "FXX")
     >>> d = grid_to_true_distance_m(x[0], y[0], x[1], y[1], "FXX")
@@ -294,11 +319,49 @@ def grid_to_true_distance_m(
     """
     x1a, y1a = np.asarray(x1, dtype=float), np.asarray(y1, dtype=float)
     x2a, y2a = np.asarray(x2, dtype=float), np.asarray(y2, dtype=float)
+    check_in_projected_extent(x1a, y1a, zone)
+    check_in_projected_extent(x2a, y2a, zone)
     grid = np.hypot(x2a - x1a, y2a - y1a)
     k1 = scale_factor(x1a, y1a, zone)
     k2 = scale_factor(x2a, y2a, zone)
     km = scale_factor((x1a + x2a) / 2, (y1a + y2a) / 2, zone)
     return np.atleast_1d(grid * (1 / k1 + 4 / km + 1 / k2) / 6)
+
+
+#: Margin around a zone's projected extent accepted by the distance check (metres).
+EXTENT_MARGIN_M = 50_000.0
+
+
+@cache
+def projected_extent(zone: str) -> tuple[float, float, float, float]:
+    """Return ``(xmin, ymin, xmax, ymax)`` of the zone's area of use in its own CRS (m)."""
+    w, s, e, n = _zone(zone).bounds
+    lon, lat = np.meshgrid(np.linspace(w, e, 41), np.linspace(s, n, 41))
+    x, y = _forward(_zone(zone).epsg).transform(lon.ravel(), lat.ravel())
+    return float(np.min(x)), float(np.min(y)), float(np.max(x)), float(np.max(y))
+
+
+def check_in_projected_extent(x_m: np.ndarray, y_m: np.ndarray, zone: str) -> None:
+    """Raise GeoError when a projected point lies outside ``zone``'s projected extent.
+
+    >>> check_in_projected_extent(np.array([350_000.0]), np.array([550_000.0]), "FXX")
+    Traceback (most recent call last):
+    ...
+    matcher.errors.GeoError: Point projeté (x 350 000 m, y 550 000 m) hors de l'emprise de la zone FXX (Lambert-93) : il a sans doute été projeté dans le système d'une autre zone.
+    """
+    xmin, ymin, xmax, ymax = projected_extent(zone)
+    m = EXTENT_MARGIN_M
+    x, y = np.atleast_1d(x_m), np.atleast_1d(y_m)
+    known = np.isfinite(x) & np.isfinite(y)
+    bad = known & ((x < xmin - m) | (x > xmax + m) | (y < ymin - m) | (y > ymax + m))
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        label = {"FXX": "Lambert-93"}.get(zone, f"EPSG:{_zone(zone).epsg}")
+        xs, ys = (f"{v:,.0f}".replace(",", " ") for v in (x[i], y[i]))
+        raise GeoError(
+            f"Point projeté (x {xs} m, y {ys} m) hors de l'emprise de la zone {zone} "
+            f"({label}) : il a sans doute été projeté dans le système d'une autre zone."
+        )
 
 
 _GEOD = Geod(ellps="WGS84")

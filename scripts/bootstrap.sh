@@ -54,3 +54,6 @@ if [ ! -f "$STAMP" ]; then
     .venv/bin/python -c "import matcher, numpy, pandas, streamlit" # fails loudly if the install did
     touch "$STAMP"
 fi
+# Compile the scoring engine's kernels now, as part of the install (cached on disk per
+# engine version), so that the first search loads them instead of compiling them.
+.venv/bin/python -m matcher engine warm

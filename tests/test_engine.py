@@ -209,3 +209,31 @@ def test_block_kernel_equals_row_kernel(snap):
 def test_nbytes_counts_columns_and_trees(snap):
     assert snap.nbytes > snap.xy.nbytes + snap.F.nbytes + snap.B.nbytes
     assert snap.nbytes / snap.n < 200
+
+
+def test_every_kernel_gives_the_same_bits(snap):
+    """Search blocks, rows, explained rows and batch: one formula, one order, one result."""
+    from matcher.engine import batch_match
+
+    for needs in COMPARED_NEEDS[:1] + [
+        ProjectNeeds(project_id="p", project_type="food", target_lon=2.5, target_lat=48.9,
+                     radius_km=35, qpv_target=True, surface_target_m2=250,
+                     max_rent_eur_year=40_000, pmr_required=True),
+    ]:  # fmt: skip
+        batch = compile_queries([needs])
+        rows = np.arange(snap.n)
+        zeros = np.zeros(snap.n, np.int64)
+        totals, fails, _ = KN.score_pairs(rows, zeros, snap.columns, batch.arrays(), snap.geometry)
+        *_, crit_totals = KN.criteria_pairs(rows, zeros, snap.columns, batch.arrays(),
+                                            snap.geometry)  # fmt: skip
+        np.testing.assert_array_equal(totals, crit_totals)
+        found, block = KN.topk_ranges(np.array([0]), np.array([snap.n]), snap.n, True,
+                                      snap.columns, batch.arrays(), snap.geometry)  # fmt: skip
+        np.testing.assert_array_equal(
+            block, np.where(fails[found] != 0, totals[found] - 1000.0, totals[found])
+        )
+        pairs = batch_match(snap, [needs], radius_km=needs.radius_km, k=snap.n)
+        by_id = dict(zip(snap.premise_ids, totals, strict=True))
+        assert len(pairs) == int((fails == 0).sum())
+        scores = zip(pairs["premise_id"], pairs["score_0_100"], strict=True)
+        assert all(by_id[p] == s for p, s in scores)

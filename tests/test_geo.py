@@ -138,3 +138,31 @@ def test_roundtrip_projection():
     lon, lat = geo.to_lonlat(x, y, "REU")
     assert lon[0] == pytest.approx(55.45, abs=1e-9)
     assert lat[0] == pytest.approx(-21.0, abs=1e-9)
+
+
+def test_distance_refuses_points_projected_in_another_zone():
+    """Paris in Lambert-93 and Cayenne in UTM 22N: an error, not 5,638 km instead of 7,074."""
+    from matcher.errors import GeoError
+    from matcher.geo import grid_to_true_distance_m, to_projected
+
+    px, py = to_projected(2.3522, 48.8566, "FXX")
+    cx, cy = to_projected(-52.33, 4.93, "GUF")
+    with pytest.raises(GeoError, match="autre zone"):
+        grid_to_true_distance_m(px[0], py[0], cx[0], cy[0], "FXX")
+    with pytest.raises(GeoError, match="GUF"):
+        grid_to_true_distance_m(cx[0], cy[0], px[0], py[0], "GUF")
+    # points of one zone still work, NaN (unplaced) passes through
+    qx, qy = to_projected(5.3698, 43.2965, "FXX")
+    assert grid_to_true_distance_m(px[0], py[0], qx[0], qy[0], "FXX")[0] > 600_000
+    assert np.isnan(grid_to_true_distance_m(np.nan, np.nan, qx[0], qy[0], "FXX")[0])
+
+
+def test_scale_factor_of_a_point_does_not_depend_on_its_batch():
+    """Element by element: the same bits alone or among many (batch = single search)."""
+    from matcher.geo import scale_factor, to_projected
+
+    rng = np.random.default_rng(4)
+    x, y = to_projected(rng.uniform(-4, 8, 500), rng.uniform(42.5, 51, 500), "FXX")
+    together = scale_factor(x, y, "FXX")
+    alone = np.array([scale_factor(x[i], y[i], "FXX")[0] for i in range(len(x))])
+    np.testing.assert_array_equal(together, alone)

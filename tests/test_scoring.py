@@ -120,3 +120,44 @@ def test_sensitivity_report_flags_stable_and_unstable_ranks():
 def test_french_numbers():
     assert fr_number(12.43, 1) == "12,4"
     assert fr_number(1234567) == "1 234 567"
+
+
+COST_MATRIX = np.array(
+    [[250, 16, 12, 5], [200, 16, 8, 3], [300, 32, 16, 4], [275, 32, 8, 4], [225, 16, 16, 2]],
+    dtype=float,
+)  # price (a cost), storage, camera, looks: the classic phone-choice example
+
+
+def test_topsis_with_cost_criteria_equals_an_independent_implementation():
+    from pymcdm import normalizations
+    from pymcdm.methods import TOPSIS
+
+    weights = np.array([0.25, 0.25, 0.25, 0.25])
+    types = np.array([-1, 1, 1, 1])
+    reference = TOPSIS(normalization_function=normalizations.vector_normalization)
+    expected = reference(COST_MATRIX, weights, types)
+    np.testing.assert_allclose(topsis(COST_MATRIX, weights, types), expected, atol=1e-12)
+    # treating the price as a benefit would rank the dearest phone higher: types matter
+    assert np.abs(topsis(COST_MATRIX, weights) - expected).max() > 0.1
+    rng = np.random.default_rng(3)
+    for _ in range(20):
+        m = rng.uniform(1, 100, (8, 5))
+        w = rng.uniform(0.1, 1, 5)
+        t = rng.choice([-1, 1], 5)
+        np.testing.assert_allclose(topsis(m, w, t), reference(m, w / w.sum(), t), atol=1e-12)
+
+
+def test_topsis_by_hand_on_two_alternatives():
+    # one cost column: the cheaper alternative is the ideal, the dearer the anti-ideal
+    assert topsis(np.array([[1.0, 10.0], [1.0, 20.0]]), np.array([1.0, 1.0]), [1, -1]).tolist() == [
+        1.0,
+        0.0,
+    ]
+
+
+@pytest.mark.parametrize(
+    ("types", "fragment"), [([1, 1, 1], "types"), ([1, 0, 1, 1], "types"), (["x"] * 4, "types")]
+)
+def test_topsis_refuses_bad_types(types, fragment):
+    with pytest.raises(ValidationError, match=fragment):
+        topsis(COST_MATRIX, np.ones(4), types)

@@ -41,7 +41,10 @@ def topsis(
             field="weights",
             value=w.shape,
         )
-    t = np.ones(x.shape[1]) if types is None else np.asarray(types, dtype=float)
+    try:
+        t = np.ones(x.shape[1]) if types is None else np.asarray(types, dtype=float)
+    except (TypeError, ValueError):
+        t = np.zeros(0)
     if t.shape != w.shape or not np.isin(t, (-1.0, 1.0)).all():
         raise ValidationError(
             "TOPSIS : « types » doit donner +1 (bénéfice) ou -1 (coût) pour chaque critère.",

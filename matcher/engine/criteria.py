@@ -248,18 +248,12 @@ def surface_fail(area_m2, lo, hi):
 
 # --- connectivity, condition, access -----------------------------------------------------
 
-# Branch-free lookups indexed by ``code & 7``: an unknown -1 becomes 7 (NaN).
-_CONNECTIVITY8 = np.array([*CONNECTIVITY_SCORES, 1.0, 1.0, np.nan])
-_CONDITION8 = np.array(
-    [1.0 - min(i, CONDITION_WORST) / CONDITION_WORST for i in range(7)] + [np.nan]
-)
-_FLAG8 = np.array([0.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, np.nan])
-
 
 @nb.njit(inline="always", **JIT)
 def connectivity_score(level):
     """Return the connectivity score of a level (0 none ... 4 FTTH; -1 unknown: NaN)."""
-    return _CONNECTIVITY8[level & 7]
+    s = CONNECTIVITY_SCORES[min(max(level, 0), FIBRE_LEVEL)]
+    return s if level >= 0 else np.nan
 
 
 @nb.njit(inline="always", **JIT)
@@ -271,13 +265,15 @@ def fibre_fail(level, required):
 @nb.njit(inline="always", **JIT)
 def condition_score(level):
     """Return ``1 - level / 3`` for condition levels (0 good ... 3 ruin; -1 unknown: NaN)."""
-    return _CONDITION8[level & 7]
+    s = 1.0 - min(level, CONDITION_WORST) / CONDITION_WORST
+    return s if level >= 0 else np.nan
 
 
 @nb.njit(inline="always", **JIT)
 def flag_score(flag):
     """Return 1 for a true flag, 0 for false, NaN for unknown (-1): PMR, ground floor."""
-    return _FLAG8[flag & 7]
+    s = 1.0 if flag > 0 else 0.0
+    return s if flag >= 0 else np.nan
 
 
 @nb.njit(inline="always", **JIT)

@@ -36,9 +36,25 @@ def _sample(n: int = 400) -> pd.DataFrame:
     )
 
 
+def prune_stale_caches() -> int:
+    """Remove the compiled kernels of older engine versions; return how many folders went."""
+    import shutil
+
+    from matcher.engine._jit import cache_dir
+
+    current = cache_dir()
+    removed = 0
+    for folder in current.parent.glob("numba-*"):
+        if folder != current and folder.is_dir():
+            shutil.rmtree(folder, ignore_errors=True)
+            removed += 1
+    return removed
+
+
 def warm_up() -> float:
     """Run every compiled path once; return the seconds it took (compile or cache load)."""
     started = time.perf_counter()
+    prune_stale_caches()
     snap = build_snapshot(_sample())
     near = ProjectNeeds(project_id="a", target_lon=2.35, target_lat=48.85, radius_km=10,
                         surface_min_m2=100, budget_purchase_eur=5e5,
