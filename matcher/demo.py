@@ -33,6 +33,9 @@ from matcher.domain import PREMISE_COLUMNS, PROJECT_COLUMNS
 from matcher.settings import DEMO_SEED, cache_dir
 from matcher.territory import load_territory
 
+#: Version of the cached demo files' columns (a new column makes a new file).
+DEMO_FORMAT = 2
+
 SOURCE = "demo-synthetique"
 
 
@@ -323,6 +326,8 @@ def synthetic_projects(n: int, seed: int = DEMO_SEED + 1) -> pd.DataFrame:
             "expected_users": np.round(rng.gamma(2, 150, n)).astype(int),
             "fabrique_territoire": rng.random(n) < 0.3,
             "qpv_target": qpv_target,
+            # 16 % of tiers-lieux host a public service (France Tiers-Lieux, 2023)
+            "hosts_public_service": rng.random(n) < 0.16,
             "source": SOURCE,
             "synthetic": True,
         }
@@ -359,8 +364,8 @@ def build_demo(size: str = "full", seed: int = DEMO_SEED) -> tuple[pd.DataFrame,
     if size not in SIZES:
         raise ValueError(f"Taille de démo inconnue : « {size} » (full ou small).")
     n_premises, n_projects = SIZES[size]
-    pp = cache_dir() / f"demo-premises-{size}-{seed}.parquet"
-    pj = cache_dir() / f"demo-projects-{size}-{seed}.parquet"
+    pp = cache_dir() / f"demo-premises-{size}-{seed}-v{DEMO_FORMAT}.parquet"
+    pj = cache_dir() / f"demo-projects-{size}-{seed}-v{DEMO_FORMAT}.parquet"
     if pp.exists() and pj.exists():
         return pd.read_parquet(pp), pd.read_parquet(pj)
     synthetic = synthetic_premises(n_premises, seed)

@@ -168,6 +168,7 @@ PROJECT_COLUMNS: Final[tuple[str, ...]] = (
     "expected_users",
     "fabrique_territoire",
     "qpv_target",
+    "hosts_public_service",  # hosts a public service (France Services...): gap criterion
     "source",
     "synthetic",
 )

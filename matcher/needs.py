@@ -141,6 +141,9 @@ class ProjectNeeds:
     expected_users: float | None = None
     fabrique_territoire: bool = False
     qpv_target: bool = False
+    #: The project wants to host a public service (France Services...): scored on the gap
+    #: it would fill (distance to the nearest France Services site).
+    hosts_public_service: bool = False
     #: Distance decay: ``linear``, ``exponential`` or ``gaussian`` (None: exponential).
     decay: str | None = None
     #: Decay distance in km (linear: zero point; others: half distance).
@@ -175,7 +178,7 @@ class ProjectNeeds:
         set_(self, "surface_tolerance", tol)
         for name in ("fibre_required", "pmr_required", "ground_floor_required"):
             set_(self, name, _bool(name, getattr(self, name)))
-        for name in ("fabrique_territoire", "qpv_target"):
+        for name in ("fabrique_territoire", "qpv_target", "hosts_public_service"):
             set_(self, name, _bool(name, getattr(self, name)))
         set_(self, "needed_by", _date("needed_by", self.needed_by))
         self._check_types()

@@ -73,9 +73,10 @@ def test_sale_without_purchase_budget_is_unknown():
 
 def test_territory_and_reuse_by_hand():
     s, known = cr.territory_score([0], [1], [0], [1], [0], [20_000.0], [25_000.0])
-    # qpv 0 (0.2) + acv 0.2 + rural 0.15 + outside metro 0.15 + white 0.15 + 0.5*0.15
+    # qpv 0 (0.2) + acv 0.2 + rural 0.15 + outside metro 0.15 + white 0.15 + 0.5*0.15,
+    # France Ruralités Revitalisation (0.1) unknown: left out, never counted as "no"
     assert s[0] == pytest.approx(0.2 + 0.15 + 0.15 + 0.15 + 0.075)
-    assert known[0] == 1.0
+    assert known[0] == pytest.approx(1.0 / 1.1)
     s2, _ = cr.territory_score([1], [0], [0], [0], [1], [np.nan], [np.nan], qpv_target=True)
     assert s2[0] == pytest.approx(0.4 / (0.4 + 0.2 + 0.15 + 0.15))
     r, k = cr.reuse_score([1], [np.nan])
@@ -134,3 +135,42 @@ def test_turning_one_territory_flag_on_never_lowers(q, a, p, r, m, tl, pop, whic
     now, _ = cr.territory_score(*after, [tl], [pop], qpv_target=qpv)
     if not np.isnan(before[0]):
         assert now[0] >= before[0] - 1e-12
+
+
+# Territory on national data: each programme unknown, yes and no (issue: unknown kept unknown).
+_UNKNOWN = dict(in_qpv=[-1], acv=[-1], pvd=[-1], rural=[-1], in_metropole=[-1],
+                nearest_tiers_lieu_m=[np.nan], population_20km=[np.nan])  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("extra", "score", "known"),
+    [
+        ({}, np.nan, 0.0),
+        ({"pvd": [1]}, 1.0, 0.2 / 1.1),  # a Petite Ville de Demain
+        ({"pvd": [0]}, 0.0, 0.2 / 1.1),  # known not to be one
+        ({"frr": [1]}, 1.0, 0.1 / 1.1),  # zone France Ruralités Revitalisation
+        ({"frr": [2]}, 1.0, 0.1 / 1.1),  # FRR+ counts as FRR
+        ({"frr": [0]}, 0.0, 0.1 / 1.1),
+        ({"in_qpv": [1]}, 1.0, 0.2 / 1.1),
+        ({"in_qpv": [0]}, 0.0, 0.2 / 1.1),
+        ({"density_7": [6]}, 1.0, 0.15 / 1.1),  # rural à habitat dispersé
+        ({"density_7": [4]}, 1.0, 0.15 / 1.1),  # petite ville
+        ({"density_7": [2]}, 0.5, 0.15 / 1.1),  # centre urbain intermédiaire
+        ({"density_7": [1]}, 0.0, 0.15 / 1.1),  # grand centre urbain
+        ({"density_7": [1], "rural": [1]}, 0.0, 0.15 / 1.1),  # the grid wins over the flag
+        ({"rural": [1]}, 1.0, 0.15 / 1.1),  # no grid: the rural flag stands in
+    ],
+)
+def test_territory_programmes_unknown_yes_and_no(extra, score, known):
+    s, k = cr.territory_score(**{**_UNKNOWN, **extra})
+    if np.isnan(score):
+        assert np.isnan(s[0]) and k[0] == 0.0
+    else:
+        assert s[0] == pytest.approx(score) and k[0] == pytest.approx(known)
+
+
+def test_public_service_gap_by_hand():
+    assert cr.public_service_score([0, 5_000, 12_500, 20_000, 40_000]).tolist() == [
+        0.0, 0.0, 0.5, 1.0, 1.0,
+    ]  # fmt: skip
+    assert np.isnan(cr.public_service_score([np.nan])[0])

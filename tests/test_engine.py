@@ -61,6 +61,10 @@ def random_premises(n: int, seed: int = 0, *, lon=(1.8, 2.9), lat=(48.4, 49.2)) 
             "rural": pick([True, False]),
             "nearest_tiers_lieu_m": num(0, 20_000),
             "population_20km": num(0, 120_000),
+            "frr": pick([1.0, 0.0]),
+            "frr_plus": pick([1.0, 0.0, 0.0, 0.0]),
+            "density_7": pick([1, 2, 3, 4, 5, 6, 7], 0.3),
+            "nearest_france_services_m": num(0, 40_000),
         }
     )
 
@@ -159,7 +163,8 @@ COMPARED_NEEDS = [
                  surface_target_m2=400, surface_max_m2=1200, budget_purchase_eur=400_000,
                  max_rent_eur_year=60_000, fibre_required=True, decay="linear"),
     ProjectNeeds(project_type="food", target_insee_codes="92|93066", qpv_target=True,
-                 tenures="lease|free_provision", needed_by="2026-06-01", pmr_required=True),
+                 tenures="lease|free_provision", needed_by="2026-06-01", pmr_required=True,
+                 hosts_public_service=True),
     ProjectNeeds(project_type="fablab", target_lon=2.5, target_lat=48.9, decay="gaussian",
                  decay_scale_km=12, surface_target_m2=200, max_station_distance_m=3000,
                  ground_floor_required=True, budget_purchase_eur=0),

@@ -218,6 +218,9 @@ IMPROVEMENTS = {
     "nearest_tiers_lieu_m": (2000.0, 9000.0),
     "population_20km": (5000.0, 40_000.0),
     "kind": ("shop", "industrial_friche"),
+    "frr": (0.0, 1.0),
+    "density_7": (1, 5),
+    "pvd": (False, True),
 }
 
 

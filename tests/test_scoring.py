@@ -35,7 +35,7 @@ def test_every_project_type_has_a_complete_positive_preset():
         ({"cost": "beaucoup"}, "beaucoup"),
         ({"beauty": 1}, "beauty"),
         (dict.fromkeys(CRITERIA, 0), "nulles"),
-        ([1, 2, 3], "11 attendues"),
+        ([1, 2, 3], "12 attendues"),
     ],
 )
 def test_bad_weights_raise_a_clear_french_error(weights, fragment):
@@ -62,7 +62,7 @@ def test_effective_weights_drop_inactive_criteria_and_sum_to_one():
 
 
 @settings(max_examples=50, deadline=None)
-@given(hst.lists(hst.floats(0, 100), min_size=11, max_size=11).filter(lambda w: sum(w) > 0.01),
+@given(hst.lists(hst.floats(0, 100), min_size=12, max_size=12).filter(lambda w: sum(w) > 0.01),
        hst.floats(0.01, 1000))  # fmt: skip
 def test_scaling_all_weights_changes_nothing(weights, factor):
     needs = ProjectNeeds(target_lon=2.35, target_lat=48.85, surface_min_m2=10, max_rent_eur_year=5)
@@ -72,8 +72,8 @@ def test_scaling_all_weights_changes_nothing(weights, factor):
 
 
 @settings(max_examples=50, deadline=None)
-@given(hst.lists(hst.one_of(hst.floats(0, 1), hst.just(float("nan"))), min_size=11, max_size=11),
-       hst.lists(hst.floats(0, 10), min_size=11, max_size=11).filter(lambda w: sum(w) > 0.01))  # fmt: skip
+@given(hst.lists(hst.one_of(hst.floats(0, 1), hst.just(float("nan"))), min_size=12, max_size=12),
+       hst.lists(hst.floats(0, 10), min_size=12, max_size=12).filter(lambda w: sum(w) > 0.01))  # fmt: skip
 def test_contributions_sum_to_the_total_and_totals_stay_in_range(scores, weights):
     s = np.array([scores])
     known = (~np.isnan(s)).astype(float)

@@ -51,6 +51,7 @@ CRITERION_LABELS: Final[dict[str, str]] = {
     "parking": "Stationnement",
     "territory": "Priorité territoriale",
     "reuse": "Impact du réemploi",
+    "public_service": "Service public à accueillir",
 }
 #: Score used in place of an unknown value: "neither good nor bad".
 NEUTRAL_SCORE: Final[float] = 0.5
@@ -80,6 +81,7 @@ PARKING_FULL: Final[float] = 10.0
 TERRITORY_QPV: Final[float] = 0.2
 TERRITORY_QPV_TARGETED: Final[float] = 0.4
 TERRITORY_ACV_PVD: Final[float] = 0.2
+TERRITORY_FRR: Final[float] = 0.1
 TERRITORY_RURAL: Final[float] = 0.15
 TERRITORY_OUTSIDE_METROPOLE: Final[float] = 0.15
 TERRITORY_WHITE_ZONE: Final[float] = 0.15
@@ -87,11 +89,19 @@ TERRITORY_CATCHMENT: Final[float] = 0.15
 TERRITORY_WEIGHTS: Final[dict[str, float]] = {
     "qpv": TERRITORY_QPV,
     "acv_pvd": TERRITORY_ACV_PVD,
+    "frr": TERRITORY_FRR,
     "rural": TERRITORY_RURAL,
     "outside_metropole": TERRITORY_OUTSIDE_METROPOLE,
     "white_zone": TERRITORY_WHITE_ZONE,
     "catchment": TERRITORY_CATCHMENT,
 }
+#: The "small towns and rural" part per level of INSEE's 7-level density grid (1 large
+#: urban centres, 2 intermediate urban centres, 3 urban belts, 4 small towns, 5 rural
+#: towns, 6 dispersed rural, 7 very dispersed rural): the fund's ground is outside the
+#: large centres; medium towns count half, their suburbs a quarter. Without the grid,
+#: the ``rural`` flag (1 or 0) stands in.
+DENSITY_SCORES: Final[tuple[float, ...]] = (0.0, 0.0, 0.5, 0.25, 1.0, 1.0, 1.0, 1.0)
+DENSITY_LEVELS: Final[int] = 7
 #: Nearest existing tiers-lieu farther than this: a full "white zone" score.
 WHITE_ZONE_FULL_M: Final[float] = 10_000.0
 #: Population within 20 km giving a full catchment score.
@@ -100,6 +110,10 @@ CATCHMENT_FULL: Final[float] = 50_000.0
 REUSE_FRICHE: Final[float] = 0.5
 REUSE_AREA: Final[float] = 0.5
 REUSE_FULL_M2: Final[float] = 1000.0
+#: Public service to host (France Services): the nearest site within this distance: 0
+#: (the place is already served), farther than ``FRANCE_SERVICES_GAP_M``: 1 (a gap).
+FRANCE_SERVICES_SERVED_M: Final[float] = 5_000.0
+FRANCE_SERVICES_GAP_M: Final[float] = 20_000.0
 #: Tenure codes (matcher.domain.TENURES order).
 TENURE_SALE, TENURE_LEASE, TENURE_LONG_LEASE, TENURE_FREE = 0, 1, 2, 3
 
@@ -366,13 +380,26 @@ def status_fail(status):
 
 
 @nb.njit(inline="always", **JIT)
-def territory_score(qpv, acv, pvd, rural, metro, tiers_lieu_m, population, qpv_target):
+def rurality_score(density, rural):
+    """Return the "small towns and rural" part: from the density grid, else the rural flag."""
+    from_grid = DENSITY_SCORES[min(max(density, 0), DENSITY_LEVELS)]
+    from_flag = 1.0 if rural > 0 else 0.0
+    s = from_grid if (density >= 1) & (density <= DENSITY_LEVELS) else from_flag
+    return s if (density >= 1) | (rural >= 0) else np.nan
+
+
+@nb.njit(inline="always", **JIT)
+def territory_score(
+    qpv, acv, pvd, frr, density, rural, metro, tiers_lieu_m, population, qpv_target
+):
     """Return ``(score, known_share)`` of territorial priority.
 
     Weighted mean of the known sub-scores: QPV (weight doubled when the project
-    targets QPVs), ACV or PVD town, rural, outside métropoles, white zone (nearest
-    tiers-lieu / 10 km), catchment (population within 20 km / 50,000). Flags are
-    1/0/-1 (unknown). An unknown part is left out, never counted as "no".
+    targets QPVs), Action Cœur de Ville or Petites Villes de Demain town, France
+    Ruralités Revitalisation zone (FRR or FRR+), small towns and rural (density grid),
+    outside métropoles, white zone (nearest tiers-lieu / 10 km), catchment (population
+    within 20 km / 50,000). Flags are 1/0/-1 (unknown; FRR 0/1/2). An unknown part is
+    left out, never counted as "no".
     """
     wq = TERRITORY_QPV_TARGETED if qpv_target else TERRITORY_QPV
     den = wq if qpv >= 0 else 0.0
@@ -380,8 +407,11 @@ def territory_score(qpv, acv, pvd, rural, metro, tiers_lieu_m, population, qpv_t
     on = (acv > 0) | (pvd > 0)
     den += TERRITORY_ACV_PVD if on | (acv == 0) | (pvd == 0) else 0.0
     num += TERRITORY_ACV_PVD if on else 0.0
-    den += TERRITORY_RURAL if rural >= 0 else 0.0
-    num += TERRITORY_RURAL if rural > 0 else 0.0
+    den += TERRITORY_FRR if frr >= 0 else 0.0
+    num += TERRITORY_FRR if frr > 0 else 0.0
+    r = rurality_score(density, rural)
+    den += TERRITORY_RURAL if r == r else 0.0
+    num += TERRITORY_RURAL * r if r == r else 0.0
     den += TERRITORY_OUTSIDE_METROPOLE if metro >= 0 else 0.0
     num += TERRITORY_OUTSIDE_METROPOLE if metro == 0 else 0.0
     tl_known = tiers_lieu_m == tiers_lieu_m
@@ -399,12 +429,30 @@ def territory_score(qpv, acv, pvd, rural, metro, tiers_lieu_m, population, qpv_t
     total = (
         wq
         + TERRITORY_ACV_PVD
+        + TERRITORY_FRR
         + TERRITORY_RURAL
         + TERRITORY_OUTSIDE_METROPOLE
         + TERRITORY_WHITE_ZONE
         + TERRITORY_CATCHMENT
     )
     return (num / den if den > 0 else np.nan), den / total
+
+
+@nb.njit(inline="always", **JIT)
+def public_service_score(france_services_m):
+    """Return how much a public service hosted here would fill a gap (NaN when unknown).
+
+    0 with a France Services site within 5 km, rising linearly to 1 from 20 km.
+    """
+    d = france_services_m
+    s = min(
+        1.0,
+        max(
+            0.0,
+            (d - FRANCE_SERVICES_SERVED_M) / (FRANCE_SERVICES_GAP_M - FRANCE_SERVICES_SERVED_M),
+        ),
+    )
+    return s if d == d else np.nan
 
 
 @nb.njit(inline="always", **JIT)

@@ -19,6 +19,8 @@ from matcher.engine.layout import (
     B_ACV,
     B_CONDITION,
     B_CONNECTIVITY,
+    B_DENSITY,
+    B_FRR,
     B_GROUND,
     B_KIND,
     B_METRO,
@@ -29,6 +31,7 @@ from matcher.engine.layout import (
     B_TENURE,
     CRITERIA,
     F_AREA,
+    F_FRANCE_SERVICES,
     F_PARKING,
     F_POP,
     F_PRICE,
@@ -283,6 +286,8 @@ def explanation_lines(
         label = list(PREMISE_KINDS.values())[kind] if kind >= 0 else "Type de local inconnu"
         extra = "" if np.isnan(a) else f" : {fr_number(a)} m² réemployés"
         lines.append(f"{label}{extra}")
+    if on["public_service"]:
+        lines.append(_public_service_line(F))
     lines += [f"Contrainte non respectée : {r}" for r in failure_reasons(fail_bits)]
     return lines
 
@@ -315,15 +320,33 @@ def _cost_line(F: np.ndarray, B: np.ndarray, query: Query) -> str:
     return f"Prix et travaux : {fr_number(c)} € pour un budget de {fr_number(b)} €"
 
 
+#: How the explanation names each level of INSEE's 7-level density grid.
+DENSITY_TEXT = {
+    1: "grand centre urbain",
+    2: "centre urbain intermédiaire",
+    3: "ceinture urbaine",
+    4: "petite ville",
+    5: "bourg rural",
+    6: "commune rurale à habitat dispersé",
+    7: "commune rurale à habitat très dispersé",
+}
+
+
 def _territory_line(F: np.ndarray, B: np.ndarray) -> str:
     parts = []
     if B[B_QPV] > 0:
-        parts.append("quartier prioritaire")
+        parts.append("quartier prioritaire de la politique de la ville")
     if B[B_ACV] > 0:
         parts.append("Action Cœur de Ville")
     if B[B_PVD] > 0:
-        parts.append("Petites Villes de Demain")
-    if B[B_RURAL] > 0:
+        parts.append("Petite Ville de Demain")
+    if B[B_FRR] == 2:
+        parts.append("zone France Ruralités Revitalisation « plus »")
+    elif B[B_FRR] == 1:
+        parts.append("zone France Ruralités Revitalisation")
+    if B[B_DENSITY] in DENSITY_TEXT:
+        parts.append(DENSITY_TEXT[int(B[B_DENSITY])])
+    elif B[B_RURAL] > 0:
         parts.append("commune rurale")
     if B[B_METRO] == 0:
         parts.append("hors métropole")
@@ -337,3 +360,10 @@ def _territory_line(F: np.ndarray, B: np.ndarray) -> str:
         return "Priorité territoriale : données non renseignées"
     text = ", ".join(parts)
     return text[0].upper() + text[1:]
+
+
+def _public_service_line(F: np.ndarray) -> str:
+    d = F[F_FRANCE_SERVICES]
+    if np.isnan(d):
+        return "France Services la plus proche : non renseignée"
+    return f"France Services la plus proche à {_km(d)}"

@@ -31,6 +31,7 @@ CRITERIA: Final[tuple[str, ...]] = (
     "parking",
     "territory",
     "reuse",
+    "public_service",
 )
 N_CRITERIA: Final[int] = len(CRITERIA)
 (
@@ -45,6 +46,7 @@ N_CRITERIA: Final[int] = len(CRITERIA)
     C_PARKING,
     C_TERRITORY,
     C_REUSE,
+    C_PUBLIC_SERVICE,
 ) = range(N_CRITERIA)
 #: Criteria that depend on the project only through its weights (and its QPV target):
 #: their weighted sum is the "static" part of a score, shared by projects of one weighting.
@@ -58,6 +60,7 @@ STATIC_CRITERIA: Final[tuple[int, ...]] = (
     C_PARKING,
     C_TERRITORY,
     C_REUSE,
+    C_PUBLIC_SERVICE,
 )
 
 # F rows (float32, NaN = unknown)
@@ -72,8 +75,9 @@ STATIC_CRITERIA: Final[tuple[int, ...]] = (
     F_TL,  # distance to the nearest known tiers-lieu, m
     F_POP,  # population within 20 km
     F_AVAIL,  # available from, days since 1970-01-01
-) = range(10)
-N_F: Final[int] = 10
+    F_FRANCE_SERVICES,  # distance to the nearest France Services site, m
+) = range(11)
+N_F: Final[int] = 11
 
 # B rows (int8, -1 = unknown)
 (
@@ -90,8 +94,10 @@ N_F: Final[int] = 10
     B_PVD,
     B_RURAL,
     B_METRO,
-) = range(13)
-N_B: Final[int] = 13
+    B_FRR,  # France Ruralités Revitalisation: 0 no, 1 FRR, 2 FRR+
+    B_DENSITY,  # INSEE density grid, 7 levels (1 large urban centres ... 7 very sparse rural)
+) = range(15)
+N_B: Final[int] = 15
 
 #: Offer status codes of the ``status`` column (matcher.domain.PREMISE_STATUSES order).
 STATUS_CODES: Final[tuple[str, ...]] = ("available", "reserved", "allocated", "withdrawn")

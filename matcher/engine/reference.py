@@ -251,39 +251,49 @@ def territory_score(
     nearest_tiers_lieu_m: object,
     population_20km: object,
     qpv_target: bool = False,
+    frr: object = -1,
+    density_7: object = -1,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Return ``(score, known_share)`` of territorial priority.
 
-    Weighted mean of the known sub-scores (:data:`TERRITORY_WEIGHTS`; QPV weight
-    doubled when the project targets QPVs): QPV, ACV or PVD town, rural,
-    outside métropoles, white zone (nearest tiers-lieu / 10 km), catchment
-    (population within 20 km / 50,000). Flags are 1/0/-1 (unknown).
+    Weighted mean of the known sub-scores (QPV weight doubled when the project targets
+    QPVs): QPV, ACV or PVD town, FRR zone, small towns and rural (density grid, else the
+    rural flag), outside métropoles, white zone (nearest tiers-lieu / 10 km), catchment
+    (population within 20 km / 50,000). Flags are 1/0/-1 (unknown); FRR 0/1/2/-1;
+    density 1-7 or -1.
 
     >>> s, k = territory_score([1], [0], [1], [0], [0], [5_000.0], [100_000.0])
-    >>> round(float(s[0]), 4), float(k[0])
-    (0.775, 1.0)
+    >>> round(float(s[0]), 4), round(float(k[0]), 4)
+    (0.775, 0.9091)
     >>> s, k = territory_score([-1], [-1], [-1], [1], [-1], [float("nan")], [float("nan")])
-    >>> float(s[0]), float(k[0])
-    (1.0, 0.15)
+    >>> float(s[0]), round(float(k[0]), 4)
+    (1.0, 0.1364)
+    >>> s, _ = territory_score([-1], [-1], [-1], [-1], [-1], [np.nan], [np.nan], density_7=[2])
+    >>> float(s[0])
+    0.5
     """
     w = {
-        "qpv": C.TERRITORY_QPV,
+        "qpv": C.TERRITORY_QPV_TARGETED if qpv_target else C.TERRITORY_QPV,
         "acv_pvd": C.TERRITORY_ACV_PVD,
+        "frr": C.TERRITORY_FRR,
         "rural": C.TERRITORY_RURAL,
         "outside_metropole": C.TERRITORY_OUTSIDE_METROPOLE,
         "white_zone": C.TERRITORY_WHITE_ZONE,
         "catchment": C.TERRITORY_CATCHMENT,
     }
-    if qpv_target:
-        w["qpv"] = C.TERRITORY_QPV_TARGETED
     q, a, p = (np.atleast_1d(np.asarray(v)) for v in (in_qpv, acv, pvd))
     r, m = (np.atleast_1d(np.asarray(v)) for v in (rural, in_metropole))
+    f, d = (np.atleast_1d(np.asarray(v)).astype(np.int64) for v in (frr, density_7))
     tl, pop = _f(nearest_tiers_lieu_m), _f(population_20km)
     acv_pvd = np.where((a > 0) | (p > 0), 1, np.where((a == 0) | (p == 0), 0, -1))
+    grid = np.asarray(C.DENSITY_SCORES)[np.clip(d, 0, C.DENSITY_LEVELS)]
+    on_grid = (d >= 1) & (d <= C.DENSITY_LEVELS)
+    rurality = np.where(on_grid, grid, np.where(r < 0, np.nan, (r > 0) * 1.0))
     parts = [
         (w["qpv"], np.where(q < 0, np.nan, (q > 0) * 1.0)),
         (w["acv_pvd"], np.where(acv_pvd < 0, np.nan, acv_pvd * 1.0)),
-        (w["rural"], np.where(r < 0, np.nan, (r > 0) * 1.0)),
+        (w["frr"], np.where(f < 0, np.nan, (f > 0) * 1.0)),
+        (w["rural"], rurality),
         (w["outside_metropole"], np.where(m < 0, np.nan, (m == 0) * 1.0)),
         (w["white_zone"], np.clip(tl / C.WHITE_ZONE_FULL_M, 0.0, 1.0)),
         (w["catchment"], np.clip(pop / C.CATCHMENT_FULL, 0.0, 1.0)),
@@ -294,6 +304,17 @@ def territory_score(
     with np.errstate(invalid="ignore", divide="ignore"):
         score = np.where(den > 0, num / den, np.nan)
     return np.atleast_1d(score), np.atleast_1d(den / total)
+
+
+def public_service_score(nearest_france_services_m: object) -> np.ndarray:
+    """Return 0 with a France Services site within 5 km, rising to 1 from 20 km (NaN unknown).
+
+    >>> public_service_score([1_000, 12_500, 30_000, float("nan")]).tolist()
+    [0.0, 0.5, 1.0, nan]
+    """
+    d = _f(nearest_france_services_m)
+    span = C.FRANCE_SERVICES_GAP_M - C.FRANCE_SERVICES_SERVED_M
+    return np.atleast_1d(np.clip((d - C.FRANCE_SERVICES_SERVED_M) / span, 0.0, 1.0))
 
 
 def reuse_score(is_friche: object, floor_area_m2: object) -> tuple[np.ndarray, np.ndarray]:
@@ -414,11 +435,12 @@ def criterion_detail(
     fails |= np.where(status == L.STATUS_GONE, L.FAIL_GONE, 0)
     terr, terr_known = territory_score(
         B[L.B_QPV], B[L.B_ACV], B[L.B_PVD], B[L.B_RURAL], B[L.B_METRO], F[L.F_TL], F[L.F_POP],
-        qpv_target=needs.qpv_target,
+        qpv_target=needs.qpv_target, frr=B[L.B_FRR], density_7=B[L.B_DENSITY],
     )  # fmt: skip
     scores[:, P["territory"]] = terr
     reuse, reuse_known = reuse_score(B[L.B_FRICHE], area)
     scores[:, P["reuse"]] = reuse
+    scores[:, P["public_service"]] = public_service_score(F[L.F_FRANCE_SERVICES])
     known = (~np.isnan(scores)).astype(float)
     known[:, P["territory"]] = terr_known
     known[:, P["reuse"]] = reuse_known

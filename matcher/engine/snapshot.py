@@ -2,8 +2,9 @@
 
 :func:`build_snapshot` turns a premises DataFrame (columns
 :data:`matcher.domain.PREMISE_COLUMNS` plus the territory columns ``zone``, ``x_m``,
-``y_m``, ``in_metropole``, ``in_qpv``, ``acv``, ``pvd``, ``rural``,
-``nearest_tiers_lieu_m``, ``population_20km``; any of them may be missing) into a
+``y_m``, ``in_metropole``, ``in_qpv``, ``acv``, ``pvd``, ``frr``, ``frr_plus``,
+``density_7``, ``rural``, ``nearest_tiers_lieu_m``, ``population_20km``,
+``nearest_france_services_m``; any of them may be missing) into a
 :class:`PremiseSnapshot` (layout in :mod:`matcher.engine.layout`):
 
 * rows sorted by (zone, 5 km grid cell, premise id), so that every zone is one slice
@@ -40,7 +41,9 @@ from matcher.engine.layout import (
     B_ACV,
     B_CONDITION,
     B_CONNECTIVITY,
+    B_DENSITY,
     B_FRICHE,
+    B_FRR,
     B_GROUND,
     B_KIND,
     B_METRO,
@@ -52,6 +55,7 @@ from matcher.engine.layout import (
     B_ZONE,
     F_AREA,
     F_AVAIL,
+    F_FRANCE_SERVICES,
     F_INV_K,
     F_PARKING,
     F_POP,
@@ -111,6 +115,7 @@ _FLOAT_COLUMNS = {
     F_PARKING: "parking_spaces",
     F_TL: "nearest_tiers_lieu_m",
     F_POP: "population_20km",
+    F_FRANCE_SERVICES: "nearest_france_services_m",
 }
 _CODE_COLUMNS = {
     B_KIND: ("kind", {c: i for i, c in enumerate(PREMISE_KINDS)}),
@@ -422,6 +427,11 @@ def _parse(premises: pd.DataFrame) -> _Rows:
     B[B_FRICHE] = np.where(kind < 0, -1, np.isin(kind, friche_codes)).astype(np.int8)
     for j, name in _FLAG_COLUMNS.items():
         B[j] = _flags(df, name, n)
+    frr, frr_plus = _flags(df, "frr", n), _flags(df, "frr_plus", n)
+    B[B_FRR] = np.where(frr_plus > 0, 2, frr).astype(np.int8)
+    density = _floats(df, "density_7", n)
+    ok = (density >= 1) & (density <= 7) & (density == np.round(density))
+    B[B_DENSITY] = np.where(ok, np.nan_to_num(density), -1).astype(np.int8)
     status = _codes(df, "status", _STATUS_VOCAB, n)
     return _Rows(ids, xy, zone, F, B, status, _communes(df, n))
 

@@ -7,7 +7,7 @@ The total of a match is a normalised weighted sum, on 0-100::
 where ``s_c`` is the criterion score, or its neutral value (0.5) when the premise's
 data is unknown. A criterion is *inactive* (weight 0) when the project gives nothing
 to compare against: no target for ``distance``, no surface for ``surface``, no budget
-for ``cost``. The contribution of a criterion is ``100 * w_c * s_c / sum w``;
+for ``cost``, no public service to host for ``public_service``. The contribution of a criterion is ``100 * w_c * s_c / sum w``;
 contributions sum to the total. Completeness is ``sum_c w_c * known_c / sum_c w_c``
 (the share of the weight resting on known data, as Mutafriches' reliability index).
 """
@@ -20,14 +20,22 @@ from typing import Final
 import numpy as np
 
 from matcher.domain import PROJECT_TYPES
-from matcher.engine.layout import C_COST, C_DISTANCE, C_SURFACE, CRITERIA, N_CRITERIA
+from matcher.engine.layout import (
+    C_COST,
+    C_DISTANCE,
+    C_PUBLIC_SERVICE,
+    C_SURFACE,
+    CRITERIA,
+    N_CRITERIA,
+)
 from matcher.errors import ValidationError
 from matcher.needs import ProjectNeeds
 
 __all__ = ["ENGINE_VERSION", "PRESETS", "validate_weights", "active_criteria", "effective_weights"]
 
 #: Version of the scoring rules; stored with every match so results can be compared.
-ENGINE_VERSION: Final[str] = "matcher-engine/1.0"
+#: 1.1: territorial priority on PVD, FRR and the density grid; public-service criterion.
+ENGINE_VERSION: Final[str] = "matcher-engine/1.1"
 
 _P = dict(zip(CRITERIA, range(N_CRITERIA), strict=True))
 
@@ -41,21 +49,26 @@ def _preset(**w: float) -> dict[str, float]:
 #: Weights per project type (relative; normalised over the active criteria).
 PRESETS: Final[dict[str, dict[str, float]]] = {
     "coworking": _preset(distance=3, surface=2, connectivity=3, cost=2, condition=1.5, pmr=1,
-                         ground_floor=0.5, station=2, parking=0.5, territory=1, reuse=0.5),
+                         ground_floor=0.5, station=2, parking=0.5, territory=1, reuse=0.5,
+                         public_service=1.5),
     "fablab": _preset(distance=2, surface=2.5, connectivity=1.5, cost=2, condition=1, pmr=1,
-                      ground_floor=2, station=1, parking=1, territory=1, reuse=1.5),
+                      ground_floor=2, station=1, parking=1, territory=1, reuse=1.5,
+                      public_service=1.5),
     "shared_workshop": _preset(distance=2, surface=2.5, connectivity=1, cost=2.5, condition=1,
                                pmr=1, ground_floor=2, station=0.5, parking=1.5, territory=1,
-                               reuse=1.5),
+                               reuse=1.5, public_service=1.5),
     "food": _preset(distance=2, surface=2, connectivity=0.5, cost=2, condition=2, pmr=1.5,
-                    ground_floor=2.5, station=1, parking=1.5, territory=1.5, reuse=1),
+                    ground_floor=2.5, station=1, parking=1.5, territory=1.5, reuse=1,
+                    public_service=1.5),
     "cultural": _preset(distance=2, surface=2.5, connectivity=1, cost=2, condition=1.5, pmr=2,
-                        ground_floor=1, station=1.5, parking=1, territory=1.5, reuse=1.5),
+                        ground_floor=1, station=1.5, parking=1, territory=1.5, reuse=1.5,
+                        public_service=2),
     "digital_inclusion": _preset(distance=3, surface=1, connectivity=3, cost=1.5, condition=1,
                                  pmr=3, ground_floor=2, station=2, parking=0.5, territory=3,
-                                 reuse=0.5),
+                                 reuse=0.5, public_service=3),
     "hybrid": _preset(distance=2.5, surface=2, connectivity=2, cost=2, condition=1.5, pmr=1.5,
-                      ground_floor=1, station=1.5, parking=1, territory=1.5, reuse=1),
+                      ground_floor=1, station=1.5, parking=1, territory=1.5, reuse=1,
+                      public_service=2),
 }  # fmt: skip
 assert set(PRESETS) == set(PROJECT_TYPES)
 
@@ -132,6 +145,7 @@ def active_criteria(needs: ProjectNeeds) -> np.ndarray:
     active[C_DISTANCE] = needs.has_point or bool(needs.target_insee_codes)
     active[C_SURFACE] = needs.has_surface
     active[C_COST] = needs.has_budget
+    active[C_PUBLIC_SERVICE] = needs.hosts_public_service
     return active
 
 

@@ -102,6 +102,7 @@ def validate_projects(c: Candidates, source: str, territory: TerritoryLike | Non
     )
     out["fabrique_territoire"] = bool_column(c, "fabrique_territoire")
     out["qpv_target"] = bool_column(c, "qpv_target")
+    out["hosts_public_service"] = bool_column(c, "hosts_public_service")
     out["source"] = source
     out["synthetic"] = False
     out["source_id"] = source_ids(c, ["name", "holder_org", "insee_code", "commune_name"])

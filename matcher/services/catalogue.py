@@ -52,6 +52,7 @@ _PROJECT_BOOL = (
     "ground_floor_required",
     "fabrique_territoire",
     "qpv_target",
+    "hosts_public_service",
     "synthetic",
     "applied_to_fund",
 )

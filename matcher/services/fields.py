@@ -233,6 +233,7 @@ PROJECT_RULES: Final[dict[str, Callable[[str, Any], Any]]] = {
     "expected_users": _number(),
     "fabrique_territoire": _boolean,
     "qpv_target": _boolean,
+    "hosts_public_service": _boolean,
     "source": _text(100),
     "source_id": _text(200),
     "synthetic": _boolean,

@@ -268,6 +268,7 @@ class Project(Timestamped, Base):
     expected_users: Mapped[float | None] = mapped_column(Float)
     fabrique_territoire: Mapped[bool | None] = mapped_column(Boolean)
     qpv_target: Mapped[bool | None] = mapped_column(Boolean)
+    hosts_public_service: Mapped[bool | None] = mapped_column(Boolean)
     source: Mapped[str] = mapped_column(String(100), default="manual")
     source_id: Mapped[str | None] = mapped_column(String(200))
     synthetic: Mapped[bool] = mapped_column(Boolean, default=False)

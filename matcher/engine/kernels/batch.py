@@ -1,6 +1,6 @@
 """Batch kernels: many queries against the catalogue, project-independent parts shared.
 
-Eight of the eleven criteria depend on the project only through its weights (and its
+Nine of the twelve criteria depend on the project only through its weights (and its
 QPV target): queries sharing a weighting share one precomputed "static" partial sum per
 premise (:func:`static_parts`, the same :func:`~matcher.engine.kernels.rows.static_sum`
 as every other kernel), plus the premise's "would fail if required" bits (no fibre, not
@@ -70,8 +70,10 @@ def static_parts(WG, qpv_targets, F, B):
     sfail = np.empty(n, dtype=np.int32)
     for i in nb.prange(n):
         for g in range(ng):
-            conn, cond, pmr, grd, st, pk, terr, _, reuse, _ = static_scores(i, F, B, qpv_targets[g])
-            static[g, i] = static_sum(WG, g, conn, cond, pmr, grd, st, pk, terr, reuse)
+            conn, cond, pmr, grd, st, pk, terr, _, reuse, _, pub = static_scores(
+                i, F, B, qpv_targets[g]
+            )
+            static[g, i] = static_sum(WG, g, conn, cond, pmr, grd, st, pk, terr, reuse, pub)
         f = cr.fibre_fail(B[B_CONNECTIVITY, i], True)
         f |= cr.flag_fail(B[B_PMR, i], True, FAIL_PMR)
         f |= cr.flag_fail(B[B_GROUND, i], True, FAIL_GROUND)

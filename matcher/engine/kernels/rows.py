@@ -25,7 +25,9 @@ from matcher.engine.layout import (
     B_ACV,
     B_CONDITION,
     B_CONNECTIVITY,
+    B_DENSITY,
     B_FRICHE,
+    B_FRR,
     B_GROUND,
     B_METRO,
     B_PMR,
@@ -41,12 +43,14 @@ from matcher.engine.layout import (
     C_GROUND,
     C_PARKING,
     C_PMR,
+    C_PUBLIC_SERVICE,
     C_REUSE,
     C_STATION,
     C_SURFACE,
     C_TERRITORY,
     F_AREA,
     F_AVAIL,
+    F_FRANCE_SERVICES,
     F_INV_K,
     F_PARKING,
     F_POP,
@@ -92,8 +96,8 @@ def static_scores(i, F, B, qpv_target):
     territory_known, reuse, reuse_known)``; NaN = unknown.
     """
     terr, terr_known = cr.territory_score(
-        B[B_QPV, i], B[B_ACV, i], B[B_PVD, i], B[B_RURAL, i], B[B_METRO, i],
-        np.float64(F[F_TL, i]), np.float64(F[F_POP, i]), qpv_target,
+        B[B_QPV, i], B[B_ACV, i], B[B_PVD, i], B[B_FRR, i], B[B_DENSITY, i], B[B_RURAL, i],
+        B[B_METRO, i], np.float64(F[F_TL, i]), np.float64(F[F_POP, i]), qpv_target,
     )  # fmt: skip
     reuse, reuse_known = cr.reuse_score(B[B_FRICHE, i], np.float64(F[F_AREA, i]))
     return (
@@ -107,11 +111,12 @@ def static_scores(i, F, B, qpv_target):
         terr_known,
         reuse,
         reuse_known,
+        cr.public_service_score(np.float64(F[F_FRANCE_SERVICES, i])),
     )
 
 
 @nb.njit(inline="always", **JIT)
-def static_sum(W, q, conn, cond, pmr, grd, st, pk, terr, reuse):
+def static_sum(W, q, conn, cond, pmr, grd, st, pk, terr, reuse, pub):
     """Return the weighted sum of the static criteria, in layout.STATIC_CRITERIA order."""
     s = W[q, C_CONNECTIVITY] * cr.filled(conn)
     s += W[q, C_CONDITION] * cr.filled(cond)
@@ -121,6 +126,7 @@ def static_sum(W, q, conn, cond, pmr, grd, st, pk, terr, reuse):
     s += W[q, C_PARKING] * cr.filled(pk)
     s += W[q, C_TERRITORY] * cr.filled(terr)
     s += W[q, C_REUSE] * cr.filled(reuse)
+    s += W[q, C_PUBLIC_SERVICE] * cr.filled(pub)
     return s
 
 
@@ -190,7 +196,7 @@ def row_criteria(i, q, cols, qry, geo):
     fail |= cr.surface_fail(a, lo, hi)
     s_cost, f_cost = cost_parts(i, q, F, B, P)
     fail |= f_cost
-    conn, cond, pmr, grd, st, pk, terr, terr_known, reuse, reuse_known = static_scores(
+    conn, cond, pmr, grd, st, pk, terr, terr_known, reuse, reuse_known, pub = static_scores(
         i, F, B, P[q, P_QPV_TARGET] > 0
     )
     fail |= cr.fibre_fail(B[B_CONNECTIVITY, i], P[q, P_FIBRE] > 0)
@@ -199,15 +205,15 @@ def row_criteria(i, q, cols, qry, geo):
     fail |= cr.station_fail(np.float64(F[F_STATION, i]), P[q, P_MAX_STATION])
     fail |= cr.date_fail(np.float64(F[F_AVAIL, i]), P[q, P_NEEDED_BY])
     fail |= cr.status_fail(STATUS[i])
-    scores = (s_dist, s_surf, conn, s_cost, cond, pmr, grd, st, pk, terr, reuse)
+    scores = (s_dist, s_surf, conn, s_cost, cond, pmr, grd, st, pk, terr, reuse, pub)
     return scores, terr_known, reuse_known, fail, dist
 
 
 @nb.njit(inline="always", **JIT)
 def row_total(scores, W, q):
     """Return the total (0-100) of a row's criterion scores under query q's weights."""
-    s_dist, s_surf, conn, s_cost, cond, pmr, grd, st, pk, terr, reuse = scores
-    static = static_sum(W, q, conn, cond, pmr, grd, st, pk, terr, reuse)
+    s_dist, s_surf, conn, s_cost, cond, pmr, grd, st, pk, terr, reuse, pub = scores
+    static = static_sum(W, q, conn, cond, pmr, grd, st, pk, terr, reuse, pub)
     return 100.0 * (static + dynamic_sum(W, q, s_dist, s_surf, s_cost))
 
 

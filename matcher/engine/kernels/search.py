@@ -24,7 +24,9 @@ from matcher.engine.layout import (
     B_ACV,
     B_CONDITION,
     B_CONNECTIVITY,
+    B_DENSITY,
     B_FRICHE,
+    B_FRR,
     B_GROUND,
     B_METRO,
     B_PMR,
@@ -39,12 +41,14 @@ from matcher.engine.layout import (
     C_GROUND,
     C_PARKING,
     C_PMR,
+    C_PUBLIC_SERVICE,
     C_REUSE,
     C_STATION,
     C_SURFACE,
     C_TERRITORY,
     F_AREA,
     F_AVAIL,
+    F_FRANCE_SERVICES,
     F_INV_K,
     F_PARKING,
     F_POP,
@@ -137,6 +141,8 @@ def score_block(b0, m, q, cols, qry, geo, st, dy, tot, fl):
     qpv_c = B[B_QPV]
     acv_c = B[B_ACV]
     pvd_c = B[B_PVD]
+    frr_c = B[B_FRR]
+    den_c = B[B_DENSITY]
     rur_c = B[B_RURAL]
     met_c = B[B_METRO]
     tl_c = F[F_TL]
@@ -145,7 +151,7 @@ def score_block(b0, m, q, cols, qry, geo, st, dy, tot, fl):
     for j in range(m):
         i = b0 + j
         s, _ = cr.territory_score(
-            qpv_c[i], acv_c[i], pvd_c[i], rur_c[i], met_c[i],
+            qpv_c[i], acv_c[i], pvd_c[i], frr_c[i], den_c[i], rur_c[i], met_c[i],
             np.float64(tl_c[i]), np.float64(pop_c[i]), qpv_target,
         )  # fmt: skip
         st[j] += w * cr.filled(s)
@@ -156,6 +162,10 @@ def score_block(b0, m, q, cols, qry, geo, st, dy, tot, fl):
         i = b0 + j
         s, _ = cr.reuse_score(fr_c[i], np.float64(area_c[i]))
         st[j] += w * cr.filled(s)
+    fs_c = F[F_FRANCE_SERVICES]
+    w = W[q, C_PUBLIC_SERVICE]
+    for j in range(m):
+        st[j] += w * cr.filled(cr.public_service_score(np.float64(fs_c[b0 + j])))
     av_c = F[F_AVAIL]
     needed = P[q, P_NEEDED_BY]
     for j in range(m):

@@ -1,4 +1,5 @@
-"""Log of deleted premises, so the engine's snapshot can drop them incrementally.
+"""Log of deleted premises (the engine's snapshot drops them incrementally); projects
+that host a public service (the engine's public-service criterion).
 
 Revision ID: 0005
 Revises: 0001
@@ -16,6 +17,8 @@ depends_on = None
 
 
 def upgrade() -> None:
+    with op.batch_alter_table("projects", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("hosts_public_service", sa.Boolean(), nullable=True))
     op.create_table(
         "catalogue_removals",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -33,3 +36,5 @@ def downgrade() -> None:
     with op.batch_alter_table("catalogue_removals", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_catalogue_removals_catalogue_seq"))
     op.drop_table("catalogue_removals")
+    with op.batch_alter_table("projects", schema=None) as batch_op:
+        batch_op.drop_column("hosts_public_service")
