@@ -78,7 +78,7 @@ def test_import_valid_only_then_reimport_updates(db, tmp_path, capsys) -> None:
             "rien n'est importé",
         ),
         ((HEADER + "B1;Inconnu;bureaux;99999;100\n").encode(), "Code INSEE inconnu"),
-        ((HEADER + "B1;NaN;bureaux;35238;NaN\n").encode(), "non finie"),
+        ((HEADER + "B1;Infini;bureaux;35238;Infinity\n").encode(), "non finie"),
         ((HEADER + "B1;Formule;bureaux;35238;1e400\n").encode(), "non finie"),
         ("id;nom;code_insee\nB1;é;35238\n".encode("utf-16"), "UTF-16"),
     ],
