@@ -202,11 +202,13 @@ class _Guesser:
         notes: list[MappingNote] = []
         for target, column in self.found.items():
             if len(self.frame) and self.judge(column, target)[1] == 0:
+                label = field_label(target, self.kind)
+                named = "" if normalize_text(label) == self.norm[column] else f" ({label})"
                 notes.append(
                     MappingNote(
                         column,
-                        f"« {column} » ({field_label(target, self.kind)}) est vide sur toutes "
-                        "les lignes : cette information restera inconnue.",
+                        f"« {column} »{named} est vide sur toutes les lignes : cette "
+                        "information restera inconnue.",
                         chosen=True,
                     )
                 )

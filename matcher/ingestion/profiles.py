@@ -323,13 +323,36 @@ DVF: Final = Profile(
     ),
 )
 
+
+def _template_profile() -> Profile:
+    from matcher.ingestion.synonyms import PREMISE_FIELD_LABELS
+    from matcher.ingestion.template import TEMPLATE_FIELDS
+
+    names = {f: normalize_text(PREMISE_FIELD_LABELS[f]) for f in TEMPLATE_FIELDS}
+    return Profile(
+        key="template",
+        label="modèle d'import de locaux de l'outil",
+        markers=frozenset(names.values()),
+        min_markers=8,
+        prefer={f: (n,) for f, n in names.items()},
+    )
+
+
+TEMPLATE: Final = _template_profile()
+
 GENERIC: Final = Profile(
     key="generic",
     label="tableau simple (colonnes reconnues par leur nom et leurs valeurs)",
 )
 
 #: Profiles of premises files, the most specific first.
-PREMISE_PROFILES: Final[tuple[Profile, ...]] = (CNIG_FRICHES, CARTOFRICHES_LIST, LAPOSTE, DVF)
+PREMISE_PROFILES: Final[tuple[Profile, ...]] = (
+    TEMPLATE,
+    CNIG_FRICHES,
+    CARTOFRICHES_LIST,
+    LAPOSTE,
+    DVF,
+)
 
 
 def detect_profile(frame: pd.DataFrame, kind: str = "premises") -> Profile:

@@ -199,6 +199,8 @@ class ValidationReport:
         rejected = _plural(
             self.rows_rejected, self.line_label + " en erreur", self.line_label + "s en erreur"
         )
+        if self.rows_valid == 0:
+            return f"{rejected} : aucune {self.line_label} valide, rien à importer. Corrigez le fichier à l'aide du rapport."
         if self.mode == "all_or_nothing":
             return (
                 f"{rejected} : rien n'est importé en mode « tout ou rien ». Corrigez le fichier, "
@@ -216,8 +218,10 @@ class ValidationReport:
         lines = [
             self.recognised_line(),
             f"Fichier « {self.filename} » (source « {self.source} ») : "
-            f"{self.rows_read} {self.line_label}s lues, {self.rows_valid} valides, "
-            f"{self.rows_rejected} rejetées, {len(self.warnings)} avertissement(s).",
+            f"{_plural(self.rows_read, f'{self.line_label} lue', f'{self.line_label}s lues')}, "
+            f"{_plural(self.rows_valid, 'valide', 'valides')}, "
+            f"{_plural(self.rows_rejected, 'rejetée', 'rejetées')}, "
+            f"{_plural(len(self.warnings), 'avertissement', 'avertissements')}.",
             f"Mode d'import : « {mode_label} ».",
             self.outcome(),
         ]
@@ -328,4 +332,4 @@ def _plural(n: int, one: str, many: str) -> str:
     >>> _plural(1234, "ligne", "lignes")
     '1\u202f234 lignes'
     """
-    return f"{n:,}".replace(",", "\u202f") + " " + (one if n == 1 else many)
+    return f"{n:,}".replace(",", "\u202f") + " " + (one if n <= 1 else many)

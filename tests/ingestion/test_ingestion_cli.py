@@ -55,7 +55,7 @@ def test_import_valid_only_then_reimport_updates(db, tmp_path, capsys) -> None:
     )
     out = capsys.readouterr().out
     assert (
-        rc == 0 and "2 lignes lues, 1 valides, 1 rejetées" in out and "committed (1 ajout(s)" in out
+        rc == 0 and "2 lignes lues, 1 valide, 1 rejetée" in out and "committed (1 ajout(s)" in out
     )
     assert _count(db) == [("essai", "A1", "Halle")]
     assert "3;surface;'-3;Surface négative : impossible.;erreur" in report.read_text(
@@ -71,7 +71,7 @@ def test_import_valid_only_then_reimport_updates(db, tmp_path, capsys) -> None:
     ("content", "message"),
     [
         (b"", "Fichier vide"),
-        (HEADER.encode(), "0 lignes lues"),
+        (HEADER.encode(), "0 ligne lue"),
         (bytes(range(256)) * 20, "binaire"),
         (
             (HEADER + "B1;Bon;bureaux;35238;100\nB2;Négatif;bureaux;35238;-1\n").encode(),

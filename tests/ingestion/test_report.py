@@ -26,7 +26,7 @@ def test_counts_and_rejected_lines() -> None:
 
 def test_summary_says_mode_and_outcome() -> None:
     text = _report().summary()
-    assert "5 lignes lues, 3 valides, 2 rejetées, 1 avertissement(s)" in text
+    assert "5 lignes lues, 3 valides, 2 rejetées, 1 avertissement." in text
     assert "« tout ou rien »" in text and "rien n'est importé" in text
     assert not _report().importable()
     valid_only = _report("valid_only")

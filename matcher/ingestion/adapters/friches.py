@@ -14,25 +14,11 @@ from matcher.ingestion.adapters.base import Adapter, pick, raw_data_dir, require
 from matcher.ingestion.parsing import map_vocabulary, normalize_text, parse_numbers
 from matcher.ingestion.readers import RawTable, read_table
 from matcher.ingestion.report import ValidationReport
+from matcher.ingestion.vocabulary import PREMISE_KIND_EXACT, PREMISE_KIND_WORDS
 
-#: CNIG ``site_type`` -> premise kind. BASIAS/BASOL sites of unknown type are
-#: former industrial or service activity sites: counted as industrial friches.
-SITE_TYPE_KINDS: dict[str, tuple[str, ...]] = {
-    "school": ("enseignement",),
-    "commercial_friche": ("commerciale", "loisir", "touris", "hotel"),
-    "public_building": ("equipement", "hospital", "habitat"),
-    "industrial_friche": (
-        "industrielle",
-        "agro",
-        "ferroviaire",
-        "militaire",
-        "logistique",
-        "portuaire",
-        "mixte",
-        "autre",
-        "inconnu",
-    ),
-}
+#: CNIG ``site_type`` cells that are a friche of unknown type (BASIAS/BASOL sites are
+#: former activity sites whose type was never recorded).
+_UNKNOWN_SITE_TYPES = {"autre": "unknown_friche", "inconnu": "unknown_friche", "": "unknown_friche"}
 
 _NA = ("NA", "inconnu", "sans objet")
 #: Declared land surface vs the parcel outline's geodesic area: above this relative gap, warn.
@@ -40,8 +26,16 @@ SURFACE_TOLERANCE = 0.25
 
 
 def _kinds(site_type: pd.Series) -> pd.Series:
-    codes, _ = map_vocabulary(site_type, SITE_TYPE_KINDS)
-    return codes.fillna("industrial_friche")
+    """Return the premise kind of each CNIG site type (the 14 types, see ``PREMISE_KIND_WORDS``).
+
+    >>> _kinds(pd.Series(["friche ferroviaire", "mixte", "inconnu", "agro-industrielle"])).tolist()
+    ['railway_friche', 'mixed_friche', 'unknown_friche', 'agro_industrial_friche']
+    """
+    codes, _ = map_vocabulary(site_type, PREMISE_KIND_WORDS)
+    norm = site_type.fillna("").map(normalize_text)
+    exact = norm.map({**PREMISE_KIND_EXACT, **_UNKNOWN_SITE_TYPES})
+    codes = exact.where(exact.notna(), codes)
+    return codes.fillna("unknown_friche")
 
 
 def _owner_org(names: pd.Series, person: pd.Series) -> pd.Series:
@@ -90,6 +84,14 @@ def cartofriches_transform(table: RawTable, report: ValidationReport):
         "owner_org": "proprio_nom",
         "heritage_listed": "bati_patrimoine",
     }
+    # read only to tell the sites that cannot host a tiers-lieu (landfills, quarries...)
+    for target, column in (
+        ("former_activity", "activite_libelle"),
+        ("reuse_type", "site_reconv_type"),
+    ):
+        if column in table.frame.columns:
+            frame[target] = table.frame[column]
+            mapping[target] = column
     return frame, mapping
 
 
@@ -100,7 +102,7 @@ def cartofriches_sites_transform(table: RawTable, report: ValidationReport):
         return pd.DataFrame(), cols
     frame = pick(table, cols, na=_NA)
     frame["insee_code"] = frame["source_id"].str.split("_").str[0]
-    frame["kind"] = "industrial_friche"
+    frame["kind"] = "unknown_friche"  # the list gives no site type
     frame["name"] = ""
     return frame, {**cols, "insee_code": "site_id"}
 
