@@ -11,31 +11,14 @@ import numpy as np
 import pandas as pd
 
 from matcher.ingestion.adapters.base import Adapter, pick, raw_data_dir, require_columns
-from matcher.ingestion.parsing import map_vocabulary, normalize_text, parse_numbers
+from matcher.ingestion.parsing import normalize_text, parse_numbers
+from matcher.ingestion.profiles import CNIG_FRICHES
 from matcher.ingestion.readers import RawTable, read_table
 from matcher.ingestion.report import ValidationReport
-from matcher.ingestion.vocabulary import PREMISE_KIND_EXACT, PREMISE_KIND_WORDS
-
-#: CNIG ``site_type`` cells that are a friche of unknown type (BASIAS/BASOL sites are
-#: former activity sites whose type was never recorded).
-_UNKNOWN_SITE_TYPES = {"autre": "unknown_friche", "inconnu": "unknown_friche", "": "unknown_friche"}
 
 _NA = ("NA", "inconnu", "sans objet")
 #: Declared land surface vs the parcel outline's geodesic area: above this relative gap, warn.
 SURFACE_TOLERANCE = 0.25
-
-
-def _kinds(site_type: pd.Series) -> pd.Series:
-    """Return the premise kind of each CNIG site type (the 14 types, see ``PREMISE_KIND_WORDS``).
-
-    >>> _kinds(pd.Series(["friche ferroviaire", "mixte", "inconnu", "agro-industrielle"])).tolist()
-    ['railway_friche', 'mixed_friche', 'unknown_friche', 'agro_industrial_friche']
-    """
-    codes, _ = map_vocabulary(site_type, PREMISE_KIND_WORDS)
-    norm = site_type.fillna("").map(normalize_text)
-    exact = norm.map({**PREMISE_KIND_EXACT, **_UNKNOWN_SITE_TYPES})
-    codes = exact.where(exact.notna(), codes)
-    return codes.fillna("unknown_friche")
 
 
 def _owner_org(names: pd.Series, person: pd.Series) -> pd.Series:
@@ -73,7 +56,9 @@ def cartofriches_transform(table: RawTable, report: ValidationReport):
     if not require_columns(table, report, [*cols.values(), "site_type", "proprio_nom"]):
         return pd.DataFrame(), cols
     frame = pick(table, cols, na=_NA)
-    frame["kind"] = _kinds(table.frame["site_type"])
+    # the site type is read as written: the CNIG profile maps its 14 types (« inconnu » and
+    # « autre » are friches of unknown type) and tells a quarry from the other friches
+    frame["kind"] = table.frame["site_type"]
     frame["owner_org"] = _owner_org(
         table.frame["proprio_nom"].replace("NA", ""), table.frame["proprio_personne"]
     )
@@ -146,7 +131,9 @@ def ardennes_transform(table: RawTable, report: ValidationReport):
     ):
         return pd.DataFrame(), cols
     frame = pick(table, cols)
-    frame["kind"] = _kinds(table.frame["site_type"])
+    # the site type is read as written: the CNIG profile maps its 14 types (« inconnu » and
+    # « autre » are friches of unknown type) and tells a quarry from the other friches
+    frame["kind"] = table.frame["site_type"]
     frame["owner_org"] = _owner_org(table.frame["proprio_nom"], table.frame["proprio_personne"])
     polygons = _ardennes_polygons(table, report)
     if polygons is not None:
@@ -187,6 +174,7 @@ CARTOFRICHES = Adapter(
     title="Cartofriches (Cerema), export au standard CNIG friches",
     licence="Licence Ouverte 2.0",
     transform=cartofriches_transform,
+    profile=CNIG_FRICHES,
 )
 CARTOFRICHES_SITES = Adapter(
     name="cartofriches_sites",
@@ -205,6 +193,7 @@ ARDENNES_FRICHES = Adapter(
     title="Observatoire des friches des Ardennes (DDT 08)",
     licence="non précisée (données publiques DDT 08 ; Licence Ouverte 2.0 présumée, non confirmée)",
     transform=ardennes_transform,
+    profile=CNIG_FRICHES,
 )
 
 __all__ = ["ARDENNES_FRICHES", "CARTOFRICHES", "CARTOFRICHES_SITES", "raw_data_dir"]
