@@ -216,7 +216,7 @@ class _Guesser:
             if column not in self.taken:
                 notes.append(note)
         for target in self.names:
-            if target in self.found:
+            if target in self.profile.exclude:
                 continue
             empty = [
                 c

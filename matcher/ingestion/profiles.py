@@ -191,7 +191,7 @@ def _laposte_prepare(
     state: dict,
 ) -> None:
     """Join the address lines (address, complement, lieu-dit) as one address."""
-    if mapping.get("address") != column_named(table, "adresse"):
+    if "address" not in mapping or mapping["address"] != column_named(table, "adresse"):
         return
     parts = [
         blank_missing(table[c])
@@ -260,6 +260,19 @@ def _dvf_prepare(
     if "source_id" not in mapping:
         frame["source_id"] = np.where(ids != "", ids + "-" + rank.astype(str), "")
         mapping["source_id"] = col
+    kind_col, town_col = column_named(table, "type_local"), column_named(table, "nom_commune")
+    if "name" not in mapping and kind_col is not None:
+        # DVF names no premise: « Maison, Albi (vente 2020-74706) » says what was sold, where
+        kind = blank_missing(table[kind_col]).reset_index(drop=True)
+        town = (
+            blank_missing(table[town_col]).reset_index(drop=True)
+            if town_col is not None
+            else pd.Series("", index=kind.index)
+        )
+        where = np.where(town != "", ", " + town, "")
+        sale = np.where(ids != "", " (vente " + ids + ")", "")
+        frame["name"] = np.where(kind != "", kind + where + sale, "")
+        mapping["name"] = kind_col
     price_col = column_named(table, "valeur_fonciere")
     if mapping.get("price_eur") != price_col or price_col is None:
         return
@@ -272,8 +285,8 @@ def _dvf_prepare(
             int(lines[i]),
             price_col,
             price.iloc[i],
-            f"Prix d'une vente de {int(size.iloc[i])} lots (mutation {ids.iloc[i]}) : il n'est "
-            "pas attribué à ce seul local (prix laissé inconnu).",
+            f"Prix d'une vente de plusieurs lots : {int(size.iloc[i])} lots vendus ensemble "
+            f"(mutation {ids.iloc[i]}), le prix n'est pas attribué à ce seul local (laissé inconnu).",
         )
     frame.loc[frame.index[shared], "price_eur"] = ""
 
