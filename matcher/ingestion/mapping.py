@@ -55,6 +55,10 @@ __all__ = [
 MIN_ID_DISTINCT = 0.8
 #: A name column must have at least this share of distinct values (on 20 rows or more).
 MIN_NAME_DISTINCT = 0.2
+#: Fields that describe a premise: a file mapping none of them holds no premises.
+_DESCRIBING = frozenset(
+    {"name", "kind", "address", "floor_area_m2", "land_area_m2", "source_id", "status"}
+)
 
 
 def field_label(target: str, kind: str = "premises") -> str:
@@ -90,6 +94,8 @@ class MappingNote:
 
     def applies(self, mapping: dict[str, str]) -> bool:
         """Return True if the note still holds for ``mapping`` (the user may have changed it)."""
+        if not self.column:  # about the whole file: no describing field
+            return not mapping.keys() & _DESCRIBING
         return (self.column in mapping.values()) == self.chosen
 
 
@@ -228,6 +234,15 @@ class _Guesser:
                 notes.append(
                     MappingNote(c, f"« {c} » est vide sur toutes les lignes : laissée de côté.")
                 )
+        if self.kind == "premises" and len(self.columns) and not self.found.keys() & _DESCRIBING:
+            notes.append(
+                MappingNote(
+                    "",
+                    "Aucune colonne ne décrit un local (nom, type, adresse, surface) : chaque "
+                    "ligne deviendrait un local sans description. Ce fichier décrit peut-être "
+                    "des communes plutôt que des locaux ; vérifiez la correspondance.",
+                )
+            )
         order = list(self.names)
         mapping = dict(sorted(self.found.items(), key=lambda kv: order.index(kv[0])))
         return MappingGuess(mapping, self.profile, list(dict.fromkeys(notes)))

@@ -205,10 +205,10 @@ class ValidationReport:
             return (
                 f"{rejected} : rien n'est importé en mode « tout ou rien ». Corrigez le fichier, "
                 "ou choisissez « lignes valides seulement » pour importer les "
-                f"{self.rows_valid} autres."
+                f"{_fr_int(self.rows_valid)} autres."
             )
         return (
-            f"{rejected} : les {self.rows_valid} {self.line_label}s valides sont importées, "
+            f"{rejected} : {_plural(self.rows_valid, self.line_label + ' valide est importée', self.line_label + 's valides sont importées')}, "
             "les autres sont listées dans le rapport des lignes rejetées."
         )
 
@@ -227,7 +227,7 @@ class ValidationReport:
         ]
         if self.rows_imported is not None:
             lines.append(f"{self.rows_imported} enregistrement(s) écrit(s) en base.")
-        lines.extend(f"  - colonne : {note}" for note in self.notes)
+        lines.extend(f"  - correspondance : {note}" for note in self.notes)
         for (severity, reason), n in self.reason_counts()[:8]:
             lines.append(f"  - {SEVERITY_LABELS[severity]} x{n} : {reason}")
         return "\n".join(lines)
@@ -326,10 +326,19 @@ class ValidationReport:
         return path
 
 
+def _fr_int(n: int) -> str:
+    """Return a whole number with French thousands spacing (narrow no-break space).
+
+    >>> _fr_int(17688)
+    '17\u202f688'
+    """
+    return f"{n:,}".replace(",", "\u202f")
+
+
 def _plural(n: int, one: str, many: str) -> str:
     """Return « 1 ligne en erreur » / « 1 234 lignes en erreur ».
 
     >>> _plural(1234, "ligne", "lignes")
     '1\u202f234 lignes'
     """
-    return f"{n:,}".replace(",", "\u202f") + " " + (one if n <= 1 else many)
+    return _fr_int(n) + " " + (one if n <= 1 else many)

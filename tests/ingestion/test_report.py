@@ -31,7 +31,7 @@ def test_summary_says_mode_and_outcome() -> None:
     assert not _report().importable()
     valid_only = _report("valid_only")
     assert "« lignes valides seulement »" in valid_only.summary()
-    assert "les 3 lignes valides sont importées" in valid_only.summary()
+    assert "2 lignes en erreur : 3 lignes valides sont importées" in valid_only.summary()
     assert valid_only.importable()
 
 
@@ -51,7 +51,7 @@ def test_summary_names_the_layout_recognised_and_the_columns_left_aside() -> Non
     r.notes.append("« bati_surface » est vide sur toutes les lignes : laissée de côté.")
     text = r.summary()
     assert text.startswith("Fichier reconnu : standard CNIG des friches. Friches avec projet")
-    assert "colonne : « bati_surface » est vide" in text
+    assert "correspondance : « bati_surface » est vide" in text
 
 
 def test_report_files_have_french_headers_and_errors_only_option() -> None:
