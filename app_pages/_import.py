@@ -7,8 +7,6 @@ deletes.
 
 from __future__ import annotations
 
-import hashlib
-
 import streamlit as st
 
 from app_pages import _common as ui
@@ -26,9 +24,8 @@ def _map_key(target: str) -> str:
 
 
 def _file_key(upload) -> str:
-    """Return a short id of the uploaded file (name, size and content)."""
-    digest = hashlib.sha1(upload.getvalue(), usedforsecurity=False).hexdigest()[:12]
-    return f"{upload.name}:{upload.size}:{digest}"
+    """Return the id Streamlit gives each uploaded file (a new upload, a new preview)."""
+    return f"{getattr(upload, 'file_id', '')}:{upload.name}:{upload.size}"
 
 
 def _set_mapping(preview: upload_service.UploadPreview, mapping: dict[str, str]) -> None:

@@ -81,8 +81,7 @@ def cartofriches_standard(raw: Path) -> None:
         | frame["comm_insee"].str.fullmatch(r"\d{4}")  # lost leading zeros
         & (frame.index % 25 == 0)
         | multiline
-        | _contains(frame, "site_nom", r"d[ée]charge|carri[èe]re|terril")
-        & (frame.index % 3 == 0)
+        | _contains(frame, "site_nom", r"d[ée]charge|carri[èe]re|terril") & (frame.index % 3 == 0)
         | _contains(frame, "site_reconv_type", r"renaturation|photovolta")
     )
     spread = ["site_type", "site_statut", "bati_etat", "sol_pollution_existe", "bati_patrimoine"]
