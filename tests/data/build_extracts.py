@@ -99,18 +99,34 @@ def cartofriches_sites(raw: Path) -> None:
     write_csv_extract(src, HERE / "cartofriches_liste_sites" / "listes_friches_extrait.csv", rows)
 
 
+#: 2016 Bureaux de Poste that are no longer one in 2020 (the demo's former post offices).
+GONE_2016 = ("15531A",)
+
+
 def laposte(raw: Path, year: str, size: int) -> None:
+    """Write a La Poste extract; the 2016 one holds the sites of the 2020 one, and some gone."""
     src = raw / "laposte_points_contact" / f"laposte_poincont2_{year}.csv"
     frame, _, _ = _record_spans(src)
     ident = frame.columns[0]
     insee = frame["Code_INSEE"]
+    also: set[str] = set(GONE_2016)
+    if year == "2016":
+        from matcher.ingestion import read_table
+        from matcher.ingestion.demo_real import former_post_offices
+
+        newer = HERE / "laposte_points_contact" / "laposte_poincont2_2020_extrait.csv"
+        also |= set(read_table(newer).frame.iloc[:, 0])
+        also |= set(former_post_offices()["source_id"].iloc[::40])
     must = (
-        frame[ident].isin(["01145A"])
+        frame[ident].isin(["01145A", *also])
         | insee.str.startswith(("977", "978", "975", "99"))  # outside the territories covered
         | insee.isin(["93059", "06083"])  # Pierrefitte (merged), Menton (Monaco's offices)
         | (frame["Latitude"].str.strip() == "")  # not geocoded
     )
-    rows = choose(frame, size, must, ["Caractéristique_du_site", "Précision_du_géocodage"])
+    # 2016: only the sites of the 2020 extract and some that closed, so that comparing the two
+    # extracts finds the offices that closed, as the full files do
+    spread = ["Caractéristique_du_site", "Précision_du_géocodage"] if year == "2020" else []
+    rows = choose(frame, size, must, spread)
     target = HERE / "laposte_points_contact" / f"laposte_poincont2_{year}_extrait.csv"
     write_csv_extract(src, target, rows)
 
@@ -196,6 +212,7 @@ def dvf(raw: Path) -> None:
                 for c, v in row.items()
             ]
         )
+    # (openpyxl stamps the save time: two builds differ by that date only)
     target = HERE / "dvf_qpv_occitanie" / "foncier_qp_extrait.xlsx"
     target.parent.mkdir(parents=True, exist_ok=True)
     wb.save(target)
@@ -205,7 +222,7 @@ BUILDERS: dict[str, Callable[[Path], None]] = {
     "cartofriches_standard": cartofriches_standard,
     "cartofriches_liste_sites": cartofriches_sites,
     "laposte_2020": lambda raw: laposte(raw, "2020", 300),
-    "laposte_2016": lambda raw: laposte(raw, "2016", 200),
+    "laposte_2016": lambda raw: laposte(raw, "2016", 0),
     "fablabs_france_2020": fablabs,
     "tiers_lieux_bretagne_fablabs": bretagne,
     "dvf_qpv_occitanie": dvf,

@@ -125,12 +125,12 @@ def test_laposte_extract(extract) -> None:
     )
     assert (r["insee_code"], r["lat"], r["lon"]) == ("07324", 45.070598, 4.828298)
     assert extract.records["kind"].value_counts().to_dict() == {"post_office": 235, "shop": 45}
-    assert (extract.records["location_precision"] == "commune").sum() == 57
+    assert (extract.records["location_precision"] == "commune").sum() == 51
 
 
 @pytest.mark.parametrize("extract", ["laposte_2016"], indirect=True)
 def test_laposte_2016_extract(extract) -> None:
-    assert (extract.rows_read, extract.rows_rejected) == (199, 18)
+    assert (extract.rows_read, extract.rows_rejected) == (328, 19)
     assert extract.records["source_id"].is_unique
 
 

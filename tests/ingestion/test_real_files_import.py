@@ -49,7 +49,7 @@ FILES = {
         "laposte_points_contact/laposte_poincont2_2016.csv",
         "laposte_2016",
         "points de contact de La Poste",
-        (199, 181),
+        (328, 309),
         (17212, 17187),
     ),
     "dvf": (
