@@ -135,7 +135,7 @@ def check_column(values: pd.Series, target: str, kind: str = "premises") -> Colu
     text = blank_missing(values)
     filled = text != ""
     if target in NUMBER_FIELDS:
-        numbers, unreadable, _ = parse_numbers(text)
+        _, unreadable, _ = parse_numbers(text)
         return _share(~unreadable, filled, text)
     if target in {"lon", "lat", "target_lon", "target_lat"}:
         numbers, unreadable, _ = parse_numbers(text)
@@ -153,11 +153,9 @@ def check_column(values: pd.Series, target: str, kind: str = "premises") -> Colu
         if exact:
             norm = text.map(normalize_text)
             codes = codes.where(codes.notna(), norm.map(exact))
-        ok = codes.notna()
-        check = _share(ok, filled, text)
-        return ColumnCheck(check.filled, check.share, check.example)
+        return _share(codes.notna(), filled, text)
     if target in {"name", "address", "commune_name"}:
-        numbers, unreadable, _ = parse_numbers(text)
+        _, unreadable, _ = parse_numbers(text)
         return _share(unreadable, filled, text)  # a name is not a number
     return _share(pd.Series(True, index=text.index), filled, text)
 

@@ -122,7 +122,7 @@ def test_ardennes_observatory_is_read_as_cnig(raw_dir, territory) -> None:
 
 
 def test_cnig_file_imports_in_all_or_nothing_with_the_default_mapping(territory) -> None:
-    """The case of the issue: a CNIG file, default mapping, « tout ou rien »: every row."""
+    """The reported failure: a CNIG file, default mapping, « tout ou rien »: every row."""
     path = FILES["cartofriches_standard"][0]
     result = read_premises(path, source="anything", territory=territory)
     assert result.report.importable() and len(result.records_to_import()) == 426
