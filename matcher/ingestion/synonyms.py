@@ -246,6 +246,7 @@ PROJECT_SYNONYMS: Final[dict[str, tuple[str, ...]]] = {
     "expected_users": ("expected_users", "usagers", "usagers_prevus", "nb_usagers"),
     "fabrique_territoire": ("fabrique_territoire", "fabrique_de_territoire", "fabrique"),
     "qpv_target": ("qpv_target", "qpv", "quartier_prioritaire"),
+    "hosts_public_service": ("hosts_public_service", "service_public", "france_services"),
 }
 
 TIERS_LIEUX_SYNONYMS: Final[dict[str, tuple[str, ...]]] = {
