@@ -22,11 +22,28 @@ PREMISE_KINDS: Final[dict[str, str]] = {
     "public_building": "Autre bâtiment public",
     "shop": "Local commercial",
     "office": "Bureaux",
+    # the other site types of the CNIG friches standard (industrial and commercial above)
+    "agro_industrial_friche": "Friche agro-industrielle",
+    "public_facility_friche": "Friche d'équipement public",
+    "housing_friche": "Friche d'habitat",
+    "education_friche": "Friche d'enseignement",
+    "railway_friche": "Friche ferroviaire",
+    "hospital_friche": "Friche hospitalière",
+    "logistics_friche": "Friche logistique",
+    "leisure_friche": "Friche de loisirs, tourisme ou hôtellerie",
+    "military_friche": "Friche militaire",
+    "port_friche": "Friche portuaire ou aéroportuaire",
+    "mixed_friche": "Friche mixte",
+    "unknown_friche": "Friche de type inconnu",
+    "housing": "Logement",
     "other": "Autre",
 }
 
 #: Kinds counted as friches (reuse impact criterion).
-FRICHE_KINDS: Final[frozenset[str]] = frozenset({"industrial_friche", "commercial_friche"})
+FRICHE_KINDS: Final[frozenset[str]] = frozenset(
+    {"industrial_friche", "commercial_friche"}
+    | {code for code in PREMISE_KINDS if code.endswith("_friche")}
+)
 
 #: Building condition, from best (0) to worst (3): the 4 degradation levels of
 #: the CNIG friches standard.

@@ -5,6 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+# No test asserts a time: hypothesis' per-example deadline would fail on a loaded machine.
+settings.register_profile("matcher", deadline=None)
+settings.load_profile("matcher")
 
 REPO = Path(__file__).resolve().parents[1]
 RAW_DATA = REPO.parent / "shared" / "data" / "raw"

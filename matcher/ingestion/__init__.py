@@ -3,6 +3,7 @@
 Public API::
 
     read_table(path) -> RawTable
+    guess_mapping(table.frame) -> MappingGuess (mapping, layout recognised, notes)
     read_premises(path, source=None, mapping=None, territory=None, *, mode=...) -> ImportResult
     read_projects(...) / read_tiers_lieux(...) -> ImportResult
     ADAPTERS[name].read(path=None, territory=None) -> ImportResult
@@ -16,7 +17,13 @@ from __future__ import annotations
 
 from matcher.ingestion.adapters import ADAPTERS, Adapter, raw_data_dir
 from matcher.ingestion.demo_real import real_premises_for_demo
-from matcher.ingestion.mapping import auto_mapping, load_mapping_file, save_mapping
+from matcher.ingestion.mapping import (
+    MappingGuess,
+    auto_mapping,
+    guess_mapping,
+    load_mapping_file,
+    save_mapping,
+)
 from matcher.ingestion.readers import RawTable, iter_csv_chunks, read_table
 from matcher.ingestion.records import (
     TIERS_LIEUX_COLUMNS,
@@ -34,9 +41,11 @@ __all__ = [
     "Adapter",
     "ImportResult",
     "Issue",
+    "MappingGuess",
     "RawTable",
     "ValidationReport",
     "auto_mapping",
+    "guess_mapping",
     "iter_csv_chunks",
     "load_mapping_file",
     "neutralize_formula",

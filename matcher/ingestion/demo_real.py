@@ -13,6 +13,7 @@ Every row keeps its real source and source id and ``synthetic = False``.
 from __future__ import annotations
 
 from functools import lru_cache
+from pathlib import Path
 
 import pandas as pd
 
@@ -36,14 +37,20 @@ def _friches(t: TerritoryLike | None) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=PREMISE_COLUMNS)
 
 
-def former_post_offices(territory: TerritoryLike | None = None) -> pd.DataFrame:
-    """Return 2016 post offices that are no longer a Bureau de Poste in 2020 (presumed vacated)."""
+def former_post_offices(
+    territory: TerritoryLike | None = None, *, paths: tuple[Path, Path] | None = None
+) -> pd.DataFrame:
+    """Return 2016 post offices that are no longer a Bureau de Poste in 2020 (presumed vacated).
+
+    ``paths`` = (2016 file, 2020 file), by default the copies in the raw data folder.
+    """
     t = get_territory(territory)
     old_a, new_a = ADAPTERS["laposte_2016"], ADAPTERS["laposte"]
-    if not (old_a.default_path().exists() and new_a.default_path().exists()):
+    old_path, new_path = paths or (old_a.default_path(), new_a.default_path())
+    if not (Path(old_path).exists() and Path(new_path).exists()):
         return pd.DataFrame(columns=PREMISE_COLUMNS)
-    old = old_a.read(territory=t, mode="valid_only").records
-    new = new_a.read(territory=t, mode="valid_only").records
+    old = old_a.read(old_path, territory=t, mode="valid_only").records
+    new = new_a.read(new_path, territory=t, mode="valid_only").records
     # "BP" = Bureau de Poste (the agencies "AP" and relays "RP" are counters in other premises)
     bp_old = old[(old["kind"] == "post_office") & old["name"].str.endswith(" BP")]
     bp_new = new[(new["kind"] == "post_office") & new["name"].str.endswith(" BP")]

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from matcher.ingestion.columns import missing_mask
 from matcher.ingestion.parsing import (
     map_vocabulary,
     normalize_text,
@@ -20,12 +22,16 @@ from matcher.ingestion.parsing import (
     parse_numbers,
 )
 from matcher.ingestion.report import ValidationReport, is_formula_like
-from matcher.ingestion.vocabulary import UNKNOWN_WORDS
+from matcher.ingestion.vocabulary import BOOLEAN_PHRASES
 
 
 @dataclass
 class Candidates:
-    """Rows of one file renamed to target fields (text), with their lines and mapping."""
+    """Rows of one file renamed to target fields (text), with their lines and mapping.
+
+    Cells meaning "unknown" (``NA``, ``-``, « non renseigné »...) are emptied on
+    construction: a missing value is unknown, never an unreadable one.
+    """
 
     frame: pd.DataFrame
     lines: np.ndarray
@@ -34,10 +40,18 @@ class Candidates:
     geometries: list | None = None
     #: ids already seen in this file (shared by the chunks of one file) -> first line.
     seen_ids: dict[str, int] = field(default_factory=dict)
+    #: Known layout of the file (:class:`matcher.ingestion.profiles.Profile`), if any.
+    profile: Any = None
     bad: np.ndarray = field(init=False)
 
     def __post_init__(self) -> None:
         self.frame = self.frame.reset_index(drop=True)
+        for col in self.frame.columns:
+            values = self.frame[col]
+            if values.dtype == object or pd.api.types.is_string_dtype(values):
+                missing = missing_mask(values)
+                if missing.any():
+                    self.frame[col] = values.where(~missing, "")
         self.bad = np.zeros(len(self.frame), dtype=bool)
 
     def text(self, name: str) -> pd.Series:
@@ -112,7 +126,9 @@ def number_column(
 def bool_column(c: Candidates, name: str) -> pd.Series:
     """Return True/False/None; an unreadable cell is a warning (value left unknown)."""
     text = c.text(name)
-    values, unreadable = parse_booleans(text)
+    phrase = text.map(normalize_text).map(BOOLEAN_PHRASES)
+    values, unreadable = parse_booleans(text.where(phrase.isna(), ""))
+    values = values.where(phrase.isna(), phrase.map({True: True, False: False}))
     for i in np.flatnonzero(unreadable.to_numpy()):
         c.warn(i, name, text.iloc[i], "Valeur oui/non illisible : laissée inconnue.")
     return values
@@ -125,11 +141,25 @@ def vocab_column(
     *,
     labels: dict[str, str],
     default: str | None = None,
+    exact: dict[str, str] | None = None,
 ) -> pd.Series:
-    """Return codes for a vocabulary column; unknown words warn and fall back to ``default``."""
+    """Return codes for a vocabulary column; unknown words warn and fall back to ``default``.
+
+    A cell equal to a code, to a French label (« Friche ferroviaire ») or to a
+    word of ``exact`` (« Maison ») gets its code; other cells are searched for
+    the keywords of ``words``.
+    """
     text = c.text(name)
-    text = text.where(~text.map(normalize_text).isin(UNKNOWN_WORDS), "")
     codes, unknown = map_vocabulary(text, words)
+    whole = {normalize_text(label): code for code, label in labels.items()}
+    whole.update({normalize_text(code): code for code in labels})
+    whole.update(exact or {})
+    norm = text.map(normalize_text)
+    exact_codes = norm.map(whole)
+    hit = exact_codes.notna().to_numpy()
+    if hit.any():
+        codes = codes.where(~hit, exact_codes)
+        unknown = unknown & ~hit
     allowed = ", ".join(labels.values())
     for i in np.flatnonzero(unknown.to_numpy()):
         fallback = f"« {labels[default]} » retenu" if default else "laissé inconnu"

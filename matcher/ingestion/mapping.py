@@ -1,282 +1,323 @@
-"""Column mapping: recognise the usual French column names, or follow an explicit mapping.
+"""Column mapping: recognise columns by their names *and* values, or follow an explicit mapping.
 
 A mapping says, for each target field of a record, which column of the file
 holds it: ``{"floor_area_m2": "Surface utile (m²)", "insee_code": "INSEE"}``.
-It is found automatically from the headers (:func:`auto_mapping`) and can be
-overridden by a JSON file saved per source (:func:`save_mapping`), so the
-next import of the same source needs no manual work.
+It is guessed from the headers and the values (:func:`guess_mapping`): a
+known layout (:mod:`matcher.ingestion.profiles`) says which columns to prefer;
+a column that is empty (or ``NA``) on every row is never chosen while another
+candidate has values, and a column whose values cannot be the field (a
+département code offered as an INSEE code) is never chosen. Every column left
+aside is explained in the guess's notes. An explicit mapping overrides the
+guess and can be saved per source (:func:`save_mapping`), so the next import
+of the same source needs no manual work.
 """
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Final
+
+import pandas as pd
 
 from matcher import settings
 from matcher.errors import ImportFileError, ValidationError
+from matcher.ingestion.columns import check_column, distinct_share, minimum_share
 from matcher.ingestion.parsing import normalize_text
+from matcher.ingestion.profiles import GENERIC, Profile, detect_profile
+from matcher.ingestion.synonyms import (
+    NOT_TOKENS,
+    PREMISE_FIELD_LABELS,
+    PREMISE_SYNONYMS,
+    PROJECT_SYNONYMS,
+    SYNONYMS_BY_KIND,
+    TIERS_LIEUX_SYNONYMS,
+)
 
-#: Target fields -> normalised header names that mean them (first match wins).
-#: A plain « propriétaire » column is deliberately not recognised: it may name
-#: natural persons (RGPD); map it explicitly only when it holds organisations.
-#: Order matters: a header is given to the first field that claims it.
-PREMISE_SYNONYMS: Final[dict[str, tuple[str, ...]]] = {
-    "source_id": (
-        "source_id",
-        "identifiant",
-        "id",
-        "site_id",
-        "identifiant_du_site",
-        "ref",
-        "reference",
-        "numero",
-    ),
-    "name": (
-        "name",
-        "nom",
-        "libelle",
-        "site_nom",
-        "libelle_du_site",
-        "designation",
-        "intitule",
-        "titre",
-    ),
-    "kind": (
-        "kind",
-        "type",
-        "type_de_local",
-        "type_local",
-        "nature",
-        "categorie",
-        "site_type",
-        "typologie",
-    ),
-    "owner_org": (
-        "owner_org",
-        "organisation",
-        "organisme",
-        "gestionnaire",
-        "collectivite",
-        "organisation_proprietaire",
-    ),
-    "address": ("address", "adresse", "site_adresse", "adresse_postale", "voie", "rue"),
-    "postcode": ("postcode", "code_postal", "cp", "codepostal"),
-    "commune_name": (
-        "commune_name",
-        "commune",
-        "ville",
-        "localite",
-        "comm_nom",
-        "nom_commune",
-        "libelle_commune",
-    ),
-    "insee_code": (
-        "insee_code",
-        "code_insee",
-        "insee",
-        "code_commune",
-        "comm_insee",
-        "codgeo",
-        "code_commune_insee",
-        "citycode",
-        "result_citycode",
-        "depcom",
-    ),
-    "lon": ("lon", "longitude", "lng", "long", "x_wgs84", "lon_wgs84"),
-    "lat": ("lat", "latitude", "y_wgs84", "lat_wgs84"),
-    "x": ("x", "x_l93", "x_lambert93", "x_lambert_93", "coord_x", "xl93"),
-    "y": ("y", "y_l93", "y_lambert93", "y_lambert_93", "coord_y", "yl93"),
-    "point": ("point", "geompoint", "geom", "wkt", "geometry", "geometrie", "geo_point"),
-    "floor_area_m2": (
-        "floor_area_m2",
-        "surface",
-        "superficie",
-        "surface_m2",
-        "surface_utile",
-        "surface_utile_m2",
-        "surface_plancher",
-        "shon",
-        "bati_surface",
-        "surface_bati",
-        "surface_reelle_bati",
-        "sdp",
-    ),
-    "land_area_m2": (
-        "land_area_m2",
-        "surface_terrain",
-        "surface_parcelle",
-        "unite_fonciere_surface",
-        "superficie_terrain",
-        "surface_fonciere",
-    ),
-    "levels": ("levels", "niveaux", "nb_niveaux", "etages", "nombre_de_niveaux"),
-    "ground_floor_access": ("ground_floor_access", "rez_de_chaussee", "plain_pied", "acces_rdc"),
-    "condition": ("condition", "etat", "etat_du_batiment", "bati_etat", "etat_bati"),
-    "works_estimate_eur": (
-        "works_estimate_eur",
-        "travaux",
-        "montant_travaux",
-        "cout_travaux",
-        "estimation_travaux",
-    ),
-    "tenure": (
-        "tenure",
-        "mode_de_cession",
-        "cession",
-        "type_de_mise_a_disposition",
-        "mise_a_disposition",
-        "regime",
-    ),
-    "price_eur": ("price_eur", "prix", "prix_de_vente", "valeur_fonciere", "prix_eur"),
-    "rent_eur_m2_year": (
-        "rent_eur_m2_year",
-        "loyer_m2_an",
-        "loyer_eur_m2_an",
-        "loyer_annuel_m2",
-        "loyer",
-    ),
-    "available_from": ("available_from", "disponible_le", "date_de_disponibilite", "disponibilite"),
-    "connectivity": ("connectivity", "connexion", "fibre", "internet", "connectivite", "debit"),
-    "parking_spaces": ("parking_spaces", "places_de_parking", "parking", "stationnement"),
-    "pmr_accessible": (
-        "pmr_accessible",
-        "pmr",
-        "accessible_pmr",
-        "accessibilite",
-        "accessibilite_pmr",
-    ),
-    "pollution": ("pollution", "sol_pollution_existe", "pollution_des_sols"),
-    "heritage_listed": ("heritage_listed", "patrimoine", "monument_historique", "bati_patrimoine"),
-    "status": ("status", "statut", "site_statut", "etat_de_commercialisation"),
-}
+__all__ = [
+    "PREMISE_FIELD_LABELS",
+    "PREMISE_SYNONYMS",
+    "PROJECT_SYNONYMS",
+    "SYNONYMS_BY_KIND",
+    "TIERS_LIEUX_SYNONYMS",
+    "MappingGuess",
+    "MappingNote",
+    "auto_mapping",
+    "field_label",
+    "guess_mapping",
+    "load_mapping_file",
+    "resolve_mapping",
+    "save_mapping",
+    "saved_mapping",
+]
 
-PROJECT_SYNONYMS: Final[dict[str, tuple[str, ...]]] = {
-    "source_id": ("source_id", "identifiant", "id", "ref", "reference"),
-    "name": ("name", "nom", "nom_du_projet", "projet", "intitule", "titre"),
-    "holder_org": (
-        "holder_org",
-        "structure",
-        "structure_porteuse",
-        "organisation",
-        "organisme",
-        "association",
-    ),
-    "project_type": ("project_type", "type", "type_de_projet", "typologie", "categorie"),
-    "activities": ("activities", "activites", "activite"),
-    "insee_code": ("insee_code", "code_insee", "insee", "code_commune", "commune_cible"),
-    "commune_name": ("commune_name", "commune", "ville", "localite"),
-    "postcode": ("postcode", "code_postal", "cp"),
-    "target_lon": ("target_lon", "lon", "longitude", "lng"),
-    "target_lat": ("target_lat", "lat", "latitude"),
-    "radius_km": ("radius_km", "rayon_km", "rayon", "rayon_de_recherche_km"),
-    "surface_min_m2": ("surface_min_m2", "surface_min", "surface_minimale", "surface_minimum"),
-    "surface_target_m2": (
-        "surface_target_m2",
-        "surface",
-        "surface_cible",
-        "surface_souhaitee",
-        "superficie",
-    ),
-    "surface_max_m2": ("surface_max_m2", "surface_max", "surface_maximale", "surface_maximum"),
-    "budget_purchase_eur": ("budget_purchase_eur", "budget_acquisition", "budget_achat"),
-    "budget_works_eur": ("budget_works_eur", "budget_travaux"),
-    "max_rent_eur_year": ("max_rent_eur_year", "loyer_max", "loyer_maximum", "loyer_annuel_max"),
-    "tenures": ("tenures", "mode_d_occupation", "occupation_souhaitee", "tenure"),
-    "fibre_required": ("fibre_required", "fibre", "fibre_obligatoire"),
-    "pmr_required": ("pmr_required", "pmr", "accessibilite_pmr"),
-    "ground_floor_required": ("ground_floor_required", "rez_de_chaussee", "plain_pied"),
-    "max_station_distance_m": ("max_station_distance_m", "distance_gare_max_m", "distance_gare_m"),
-    "needed_by": ("needed_by", "date_souhaitee", "besoin_au", "echeance"),
-    "expected_jobs": ("expected_jobs", "emplois", "emplois_prevus", "nb_emplois"),
-    "expected_users": ("expected_users", "usagers", "usagers_prevus", "nb_usagers"),
-    "fabrique_territoire": ("fabrique_territoire", "fabrique_de_territoire", "fabrique"),
-    "qpv_target": ("qpv_target", "qpv", "quartier_prioritaire"),
-    "hosts_public_service": ("hosts_public_service", "service_public", "france_services"),
-}
+#: An identifier column must have at least this share of distinct values.
+MIN_ID_DISTINCT = 0.8
+#: A name column must have at least this share of distinct values (on 20 rows or more).
+MIN_NAME_DISTINCT = 0.2
+#: Fields that describe a premise: a file mapping none of them holds no premises.
+_DESCRIBING = frozenset(
+    {"name", "kind", "address", "floor_area_m2", "land_area_m2", "source_id", "status"}
+)
 
-TIERS_LIEUX_SYNONYMS: Final[dict[str, tuple[str, ...]]] = {
-    "source_id": ("source_id", "identifiant", "id", "ref"),
-    "name": ("name", "nom", "titre", "titre_initiative", "libelle", "nom_du_lieu"),
-    "kind": ("kind", "type", "structure", "typologie", "categorie", "tag_produit_niv1_code"),
-    "activities": ("activities", "activites"),
-    "address": ("address", "adresse"),
-    "postcode": ("postcode", "code_postal", "cp"),
-    "commune_name": ("commune_name", "commune", "ville", "localite"),
-    "insee_code": (
-        "insee_code",
-        "code_insee",
-        "insee",
-        "code_commune",
-        "result_citycode",
-        "citycode",
-    ),
-    "lon": ("lon", "longitude", "lng", "long"),
-    "lat": ("lat", "latitude"),
-    "x": ("x", "x_l93", "x_lambert93"),
-    "y": ("y", "y_l93", "y_lambert93"),
-    "point": ("point", "geompoint", "geom", "wkt"),
-}
 
-SYNONYMS_BY_KIND: Final[dict[str, dict[str, tuple[str, ...]]]] = {
-    "premises": PREMISE_SYNONYMS,
-    "projects": PROJECT_SYNONYMS,
-    "tiers_lieux": TIERS_LIEUX_SYNONYMS,
-}
+def field_label(target: str, kind: str = "premises") -> str:
+    """Return the French label of a target field (the code name if it has none).
+
+    >>> field_label("floor_area_m2")
+    'Surface de plancher (m²)'
+    """
+    if kind == "premises":
+        return PREMISE_FIELD_LABELS.get(target, target)
+    return target
+
+
+def _names(kind: str) -> dict[str, tuple[str, ...]]:
+    """Return the synonyms of each field, its normalised French label included."""
+    synonyms = SYNONYMS_BY_KIND[kind]
+    if kind != "premises":
+        return synonyms
+    return {
+        t: (*names, normalize_text(PREMISE_FIELD_LABELS[t])) if t in PREMISE_FIELD_LABELS else names
+        for t, names in synonyms.items()
+    }
+
+
+@dataclass(frozen=True)
+class MappingNote:
+    """Why a column was left aside, or what a chosen column lacks (French ``text``)."""
+
+    column: str
+    text: str
+    #: True when the note is about a column the guess chose (an empty one).
+    chosen: bool = False
+
+    def applies(self, mapping: dict[str, str]) -> bool:
+        """Return True if the note still holds for ``mapping`` (the user may have changed it)."""
+        if not self.column:  # about the whole file: no describing field
+            return not mapping.keys() & _DESCRIBING
+        return (self.column in mapping.values()) == self.chosen
+
+
+@dataclass
+class MappingGuess:
+    """The automatic mapping of a table, the layout recognised and why columns were left aside."""
+
+    mapping: dict[str, str]
+    profile: Profile = GENERIC
+    notes: list[MappingNote] = field(default_factory=list)
+
+    @property
+    def recognised(self) -> str:
+        """Return the French sentence naming the layout recognised."""
+        return f"Fichier reconnu : {self.profile.label}."
+
+
+def _fr_pct(share: float) -> str:
+    return f"{round(100 * share)} %"
+
+
+class _Guesser:
+    """One guess: candidates per field in priority order, judged on the values."""
+
+    def __init__(self, frame: pd.DataFrame, kind: str, profile: Profile) -> None:
+        self.frame, self.kind, self.profile = frame, kind, profile
+        self.columns = list(frame.columns)
+        self.norm = {c: normalize_text(c) for c in self.columns}
+        self.names = _names(kind)
+        self.taken: set[str] = set()
+        self.found: dict[str, str] = {}
+        self.notes: dict[tuple[str, str], MappingNote] = {}
+        self._checks: dict[tuple[str, str], tuple[bool, int]] = {}
+
+    def judge(self, column: str, target: str) -> tuple[bool, int]:
+        """Return (values fit or too few to judge, filled cells) and note why a column is unfit."""
+        key = (column, target)
+        if key in self._checks:
+            return self._checks[key]
+        check = check_column(self.frame[column], target, self.kind)
+        fits = True
+        label = field_label(target, self.kind)
+        if check.decisive and check.share < minimum_share(target, self.kind):
+            fits = False
+            example = f" (ex. « {check.example} »)" if check.example else ""
+            self.notes[key] = MappingNote(
+                column,
+                f"« {column} » non retenue pour « {label} » : {_fr_pct(1 - check.share)} des "
+                f"valeurs ne conviennent pas{example}.",
+            )
+        elif check.decisive and target == "source_id":
+            share = distinct_share(self.frame[column])
+            if share < MIN_ID_DISTINCT:
+                fits = False
+                self.notes[key] = MappingNote(
+                    column,
+                    f"« {column} » non retenue comme identifiant : seulement "
+                    f"{_fr_pct(share)} de valeurs distinctes.",
+                )
+        elif check.filled >= 20 and target == "name":
+            share = distinct_share(self.frame[column])
+            if share < MIN_NAME_DISTINCT:
+                fits = False
+                self.notes[key] = MappingNote(
+                    column,
+                    f"« {column} » non retenue pour « {label} » : seulement "
+                    f"{_fr_pct(share)} de valeurs distinctes, ce n'est pas un nom de local.",
+                )
+        self._checks[key] = (fits, check.filled)
+        return fits, check.filled
+
+    def candidates(self, target: str, stage: str) -> list[str]:
+        """Return the free columns that a stage offers for ``target`` (prefer, exact or prefix)."""
+        if stage == "prefer":
+            wanted = self.profile.prefer.get(target, ())
+            return [c for n in wanted for c in self.columns if self.norm[c] == n]
+        out = []
+        banned = NOT_TOKENS.get(target, frozenset())
+        for name in self.names[target]:
+            for c in self.columns:
+                n = self.norm[c]
+                exact = stage == "exact" and n == name
+                prefix = (
+                    stage == "prefix"
+                    and n.startswith(name + "_")
+                    and not banned & set(n.split("_"))
+                )
+                if exact or prefix:
+                    out.append(c)
+        return out
+
+    def run(self, *, with_values: bool) -> None:
+        for stage in ("prefer", "exact", "prefix"):
+            for target in self.names:
+                if target in self.found or target in self.profile.exclude:
+                    continue
+                for c in self.candidates(target, stage):
+                    if c in self.taken:
+                        continue
+                    fits, filled = self.judge(c, target)
+                    if not fits or (with_values and filled == 0 and len(self.frame)):
+                        continue
+                    self.found[target] = c
+                    self.taken.add(c)
+                    break
+
+    def guess(self) -> MappingGuess:
+        self.run(with_values=True)
+        self.run(with_values=False)  # empty columns, only where nothing else fits
+        notes: list[MappingNote] = []
+        for target, column in self.found.items():
+            if len(self.frame) and self.judge(column, target)[1] == 0:
+                label = field_label(target, self.kind)
+                named = "" if normalize_text(label) == self.norm[column] else f" ({label})"
+                notes.append(
+                    MappingNote(
+                        column,
+                        f"« {column} »{named} est vide sur toutes les lignes : cette "
+                        "information restera inconnue.",
+                        chosen=True,
+                    )
+                )
+        for column, note in ((k[0], v) for k, v in self.notes.items()):
+            if column not in self.taken:
+                notes.append(note)
+        for target in self.names:
+            if target in self.profile.exclude:
+                continue
+            empty = [
+                c
+                for stage in ("prefer", "exact")
+                for c in self.candidates(target, stage)
+                if c not in self.taken and self.judge(c, target)[1] == 0
+            ]
+            for c in dict.fromkeys(empty):
+                notes.append(
+                    MappingNote(c, f"« {c} » est vide sur toutes les lignes : laissée de côté.")
+                )
+        if self.kind == "premises" and len(self.columns) and not self.found.keys() & _DESCRIBING:
+            notes.append(
+                MappingNote(
+                    "",
+                    "Aucune colonne ne décrit un local (nom, type, adresse, surface) : chaque "
+                    "ligne deviendrait un local sans description. Ce fichier décrit peut-être "
+                    "des communes plutôt que des locaux ; vérifiez la correspondance.",
+                )
+            )
+        order = list(self.names)
+        mapping = dict(sorted(self.found.items(), key=lambda kv: order.index(kv[0])))
+        return MappingGuess(mapping, self.profile, list(dict.fromkeys(notes)))
+
+
+def guess_mapping(
+    frame: pd.DataFrame, kind: str = "premises", profile: Profile | None = None
+) -> MappingGuess:
+    """Return the automatic mapping of a table from its headers and values, with its notes.
+
+    The layout is recognised first (``profile``, else :func:`detect_profile`);
+    its preferred columns are tried first, then exact names, then names that
+    start with a known name (``surface_utile_m2``). A column serves one field
+    only; a column empty on every row is taken only if no other candidate has
+    values; a column whose values do not fit the field is never taken.
+
+    >>> f = pd.DataFrame({"bati_surface": ["NA"] * 6, "surface": ["120", "80", "95", "60", "40", "NA"]})
+    >>> guess_mapping(f).mapping
+    {'floor_area_m2': 'surface'}
+    """
+    profile = profile or detect_profile(frame, kind)
+    return _Guesser(frame, kind, profile).guess()
 
 
 def auto_mapping(columns: list[str], kind: str = "premises") -> dict[str, str]:
-    """Return ``{target field: file column}`` recognised from the headers.
+    """Return ``{target field: file column}`` recognised from the headers alone.
 
     Exact normalised matches win over prefix matches (``surface_utile_m2``
-    matches ``surface_utile``); a column is used for one field only.
+    matches ``surface_utile``); a column is used for one field only. With the
+    values at hand, :func:`guess_mapping` chooses better.
 
     >>> auto_mapping(["Code INSEE", "Superficie (m²)", "Lat", "Lon", "Commune"])
     {'commune_name': 'Commune', 'insee_code': 'Code INSEE', 'lon': 'Lon', 'lat': 'Lat', 'floor_area_m2': 'Superficie (m²)'}
     """
+    return guess_mapping(pd.DataFrame(columns=columns), kind, GENERIC).mapping
+
+
+def _target_of(key: str, kind: str) -> str | None:
+    """Return the target field an explicit mapping key names (code name or French label)."""
     synonyms = SYNONYMS_BY_KIND[kind]
-    norm = {c: normalize_text(c) for c in columns}
-    taken: set[str] = set()
-    found: dict[str, str] = {}
-    for exact in (True, False):
-        for target, names in synonyms.items():
-            if target in found:
-                continue
-            for name in names:
-                hit = next(
-                    (
-                        c
-                        for c in columns
-                        if c not in taken
-                        and (norm[c] == name if exact else norm[c].startswith(name + "_"))
-                    ),
-                    None,
-                )
-                if hit is not None:
-                    found[target] = hit
-                    taken.add(hit)
-                    break
-    order = list(synonyms)
-    return dict(sorted(found.items(), key=lambda kv: order.index(kv[0])))
+    if key in synonyms:
+        return key
+    if kind == "premises":
+        wanted = normalize_text(key)
+        for target, label in PREMISE_FIELD_LABELS.items():
+            if normalize_text(label) == wanted:
+                return target
+    return None
 
 
 def resolve_mapping(
-    columns: list[str], kind: str = "premises", explicit: dict[str, str] | None = None
+    columns: list[str],
+    kind: str = "premises",
+    explicit: dict[str, str] | None = None,
+    guess: dict[str, str] | None = None,
 ) -> dict[str, str]:
-    """Return the mapping to use: the automatic one, overridden by ``explicit``.
+    """Return the mapping to use: the guess (headers only if none), overridden by ``explicit``.
 
-    An explicit entry whose value is empty removes the automatic guess. Raises
-    :class:`ValidationError` if the explicit mapping names a column the file
-    does not have, or an unknown target field.
+    Keys of ``explicit`` are field codes or their French labels. An explicit
+    entry whose value is empty removes the guess. Raises :class:`ValidationError`
+    if the explicit mapping names a column the file does not have, or an
+    unknown target field.
     """
     synonyms = SYNONYMS_BY_KIND[kind]
-    mapping = auto_mapping(columns, kind)
-    for target, column in (explicit or {}).items():
-        if target not in synonyms:
+    mapping = dict(guess) if guess is not None else auto_mapping(columns, kind)
+    for key, column in (explicit or {}).items():
+        target = _target_of(key, kind)
+        if target is None:
+            allowed = ", ".join(
+                f"{t} ({field_label(t, kind)})" if kind == "premises" else t for t in synonyms
+            )
             raise ValidationError(
-                f"Correspondance de colonnes : champ cible inconnu « {target} » "
-                f"(champs possibles : {', '.join(synonyms)}).",
-                field=target,
+                f"Correspondance de colonnes : champ cible inconnu « {key} » "
+                f"(champs possibles : {allowed}).",
+                field=key,
                 value=column,
             )
         if not column:
@@ -284,8 +325,9 @@ def resolve_mapping(
             continue
         if column not in columns:
             raise ValidationError(
-                f"Correspondance de colonnes : la colonne « {column} » (pour « {target} ») "
-                f"n'existe pas dans le fichier (colonnes : {', '.join(columns)}).",
+                f"Correspondance de colonnes : la colonne « {column} » (pour "
+                f"« {field_label(target, kind)} ») n'existe pas dans le fichier "
+                f"(colonnes : {', '.join(columns)}).",
                 field=target,
                 value=column,
             )

@@ -10,36 +10,35 @@ does that in one transaction.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from matcher.domain import (
-    CONDITIONS,
-    CONNECTIVITY,
-    POLLUTION,
-    PREMISE_COLUMNS,
-    PREMISE_KINDS,
-    PREMISE_STATUSES,
-    TENURES,
-)
-from matcher.errors import ImportFileError
+from matcher.domain import PREMISE_COLUMNS
+from matcher.errors import ImportFileError, ValidationError
 from matcher.ingestion import vocabulary as voc
-from matcher.ingestion.fields import (
-    Candidates,
-    bool_column,
-    date_column,
-    number_column,
-    source_ids,
-    text_column,
-    vocab_column,
-)
+from matcher.ingestion.columns import looks_like_row_numbers
+from matcher.ingestion.fields import Candidates, source_ids, text_column
 from matcher.ingestion.locate import TerritoryLike, get_territory, place_rows
-from matcher.ingestion.mapping import resolve_mapping, saved_mapping
+from matcher.ingestion.mapping import guess_mapping, resolve_mapping, saved_mapping
+from matcher.ingestion.premises import MAX_AREA_M2, validate_premises
+from matcher.ingestion.profiles import GENERIC, Profile
 from matcher.ingestion.readers import ProgressCallback, RawTable, iter_tables
 from matcher.ingestion.report import ValidationReport
+
+__all__ = [
+    "MAX_AREA_M2",
+    "TIERS_LIEUX_COLUMNS",
+    "FileMapping",
+    "ImportResult",
+    "read_premises",
+    "read_projects",
+    "read_tiers_lieux",
+    "validate_premises",
+    "validate_tiers_lieux",
+]
 
 #: Columns of a tiers-lieu record (existing places, used for white zones).
 TIERS_LIEUX_COLUMNS: tuple[str, ...] = (
@@ -53,9 +52,6 @@ TIERS_LIEUX_COLUMNS: tuple[str, ...] = (
     "lat",
     "location_precision",
 )
-
-#: Largest plausible floor or land area of one premise (m²); above is a warning.
-MAX_AREA_M2 = 5_000_000.0
 
 
 @dataclass
@@ -93,38 +89,81 @@ def new_report(path: Path, source: str | None, mode: str) -> ValidationReport:
     return ValidationReport(source=source or path.stem, filename=path.name, mode=mode)
 
 
-def candidates_from_table(
+@dataclass
+class FileMapping:
+    """The mapping of one file, resolved once on its first chunk and reused for the others."""
+
+    mapping: dict[str, str]
+    profile: Profile = GENERIC
+    #: State shared by the chunks of one file (ids seen, a profile's counters).
+    state: dict = field(default_factory=dict)
+
+
+def resolve_file_mapping(
     table: RawTable,
     kind: str,
     report: ValidationReport,
     mapping: dict[str, str] | None,
     source: str | None,
+) -> FileMapping:
+    """Return the mapping of a file: guessed from its headers and values, then ``mapping``.
+
+    ``mapping`` (else the mapping saved for ``source``) overrides the guess. The
+    layout recognised and the notes of the guess go into the report, so the user
+    reads « Fichier reconnu : standard CNIG des friches » and why a column was
+    left aside.
+    """
+    guess = guess_mapping(table.frame, kind)
+    explicit = mapping if mapping is not None else saved_mapping(source)
+    resolved = resolve_mapping(list(table.frame.columns), kind, explicit, guess.mapping)
+    report.recognised = guess.profile.label if guess.profile is not GENERIC else ""
+    report.profile_note = guess.profile.note
+    report.notes.extend(n.text for n in guess.notes if n.applies(resolved))
+    return FileMapping(resolved, guess.profile)
+
+
+def candidates_from_table(
+    table: RawTable,
+    kind: str,
+    report: ValidationReport,
+    fm: FileMapping,
     required_any: tuple[tuple[str, ...], ...] = (),
+    first: bool = True,
 ) -> Candidates | None:
     """Return the rows renamed to target fields, or None after reporting a missing column."""
     report.extend(table.issues)
     report.rows_read += len(table)
     report.line_label = table.line_label
-    explicit = mapping if mapping is not None else saved_mapping(source)
-    resolved = resolve_mapping(list(table.frame.columns), kind, explicit)
-    _refuse_ambiguous_headers(table, resolved, report)
-    for group in required_any:
-        if not any(f in resolved for f in group) and not (
-            "geometry" in group and table.geometry is not None
-        ):
-            report.error(
-                table.header_line,
-                "(fichier)",
-                ", ".join(table.frame.columns[:12]),
-                "Colonne obligatoire absente : aucune colonne reconnue pour "
-                f"{' / '.join(group)}. Indiquez-la avec une correspondance de colonnes (--mapping).",
-            )
+    resolved = fm.mapping
+    if first:
+        _refuse_ambiguous_headers(table, resolved, report)
+        for group in required_any:
+            if not any(f in resolved for f in group) and not (
+                "geometry" in group and table.geometry is not None
+            ):
+                report.error(
+                    table.header_line,
+                    "(fichier)",
+                    ", ".join(table.frame.columns[:12]),
+                    "Colonne obligatoire absente : aucune colonne reconnue pour la "
+                    f"{_REQUIRED_LABELS.get(group, ' / '.join(group))}. Indiquez-la dans la "
+                    "correspondance des colonnes.",
+                )
     if report.file_errors:
         return None
     frame = pd.DataFrame({t: table.frame[c] for t, c in resolved.items()})
     if frame.shape[1] == 0:
         frame = pd.DataFrame(index=table.frame.index)
-    return Candidates(frame, table.lines, resolved, report, table.geometry)
+    mapping = dict(resolved)
+    if fm.profile.prepare is not None and kind == "premises":
+        frame = frame.reset_index(drop=True)
+        fm.profile.prepare(
+            table.frame.reset_index(drop=True), frame, mapping, report, table.lines, fm.state
+        )
+    c = Candidates(frame, table.lines, mapping, report, table.geometry)
+    c.profile = fm.profile if kind == "premises" else None
+    c.seen_ids = fm.state.setdefault("seen_ids", {})
+    return c
 
 
 def _refuse_ambiguous_headers(
@@ -132,11 +171,23 @@ def _refuse_ambiguous_headers(
 ) -> None:
     """Report a file error when a header is ambiguous: used twice, or missing over data.
 
-    Known open datasets go through adapters that know their layout; a user
-    file with an unnamed column of values is refused rather than partly read.
+    A first column without header that holds increasing whole numbers is a row
+    number (R's ``write.csv2``, spreadsheets): it is left aside with a warning.
+    Any other unnamed column of values refuses the file, because a header row
+    missing a cell shifts every name and the mapping would read wrong columns.
     """
+    from matcher.ingestion.mapping import field_label
+
     for j, column in enumerate(table.frame.columns, start=1):
         if re.fullmatch(r"colonne_\d+", column):
+            if j == 1 and looks_like_row_numbers(table.frame[column]):
+                report.warning(
+                    table.header_line,
+                    column,
+                    "",
+                    "Première colonne sans en-tête : ce sont des numéros de ligne, laissés de côté.",
+                )
+                continue
             report.error(
                 table.header_line,
                 "(fichier)",
@@ -153,59 +204,18 @@ def _refuse_ambiguous_headers(
                 table.header_line,
                 "(fichier)",
                 base,
-                f"En-tête en double « {base} » pour le champ « {target} » : impossible de savoir "
-                "quelle colonne utiliser. Renommez l'une d'elles ou donnez une correspondance.",
+                f"En-tête en double « {base} » pour le champ « {field_label(target)} » : "
+                "impossible de savoir quelle colonne utiliser. Renommez l'une d'elles ou "
+                "choisissez la colonne dans la correspondance.",
             )
 
 
 _LOCATION_FIELDS = ("lon", "x", "point", "insee_code", "commune_name", "postcode", "geometry")
-
-
-def validate_premises(c: Candidates, source: str, territory: TerritoryLike | None) -> pd.DataFrame:
-    """Return premise records (``PREMISE_COLUMNS`` + ``line``) of the rows without error."""
-    out = pd.DataFrame(index=c.frame.index)
-    out["premise_id"] = None
-    out["kind"] = vocab_column(
-        c, "kind", voc.PREMISE_KIND_WORDS, labels=PREMISE_KINDS, default="other"
-    )
-    out["name"] = text_column(c, "name")
-    out["owner_org"] = text_column(c, "owner_org")
-    out["address"] = text_column(c, "address")
-    area = dict(minimum=0.0, maximum=MAX_AREA_M2)
-    out["floor_area_m2"] = number_column(c, "floor_area_m2", what="surface", **area)
-    out["land_area_m2"] = number_column(c, "land_area_m2", what="surface du terrain", **area)
-    out["levels"] = number_column(c, "levels", what="nombre de niveaux", maximum=60, integer=True)
-    out["ground_floor_access"] = bool_column(c, "ground_floor_access")
-    out["condition"] = vocab_column(c, "condition", voc.CONDITION_WORDS, labels=CONDITIONS)
-    out["works_estimate_eur"] = number_column(c, "works_estimate_eur", what="montant des travaux")
-    out["tenure"] = vocab_column(c, "tenure", voc.TENURE_WORDS, labels=TENURES)
-    out["price_eur"] = number_column(c, "price_eur", what="prix")
-    out["rent_eur_m2_year"] = number_column(c, "rent_eur_m2_year", what="loyer", maximum=2_000)
-    out["available_from"] = date_column(c, "available_from")
-    out["connectivity"] = vocab_column(
-        c, "connectivity", voc.CONNECTIVITY_WORDS, labels=CONNECTIVITY
-    )
-    out["distance_to_station_m"] = number_column(c, "distance_to_station_m", what="distance")
-    out["parking_spaces"] = number_column(
-        c, "parking_spaces", what="places de parking", integer=True
-    )
-    out["pmr_accessible"] = bool_column(c, "pmr_accessible")
-    out["pollution"] = vocab_column(c, "pollution", voc.POLLUTION_WORDS, labels=POLLUTION)
-    out["heritage_listed"] = bool_column(c, "heritage_listed")
-    out["status"] = vocab_column(
-        c, "status", voc.STATUS_WORDS, labels=PREMISE_STATUSES, default="available"
-    )
-    where = place_rows(c.frame, c.report, c.lines, c.mapping, territory, c.geometries)
-    c.bad |= ~where["ok"].to_numpy()
-    for col in ("insee_code", "lon", "lat", "location_precision"):
-        out[col] = where[col]
-    out["source"] = source
-    out["source_id"] = source_ids(
-        c, ["name", "address", "insee_code", "commune_name", "lon", "lat", "point"]
-    )
-    out["synthetic"] = False
-    out["line"] = c.lines
-    return out.loc[c.keep(), [*PREMISE_COLUMNS, "line"]].reset_index(drop=True)
+#: How a missing required group of columns is named to the user.
+_REQUIRED_LABELS = {
+    _LOCATION_FIELDS: "localisation (coordonnées, point, code INSEE, commune ou code postal)",
+    ("name",): "nom",
+}
 
 
 def _read_generic(
@@ -225,17 +235,19 @@ def _read_generic(
     """Return the result of reading a user file chunk by chunk (CSV) with one shared report."""
     report = new_report(path, source, mode)
     parts: list[pd.DataFrame] = []
-    seen: dict[str, int] = {}
+    fm: FileMapping | None = None
     try:
         t = None
         for table in iter_tables(path, max_bytes=max_bytes, progress=progress):
-            c = candidates_from_table(table, kind, report, mapping, source, required)
+            first = fm is None
+            if fm is None:
+                fm = resolve_file_mapping(table, kind, report, mapping, source)
+            c = candidates_from_table(table, kind, report, fm, required, first=first)
             if c is None:
                 break
-            c.seen_ids = seen
             t = t or get_territory(territory)
             parts.append(validate(c, report.source, t))
-    except ImportFileError as exc:
+    except (ImportFileError, ValidationError) as exc:
         report.error(0, "(fichier)", path.name, str(exc))
     if report.file_errors or not parts:
         return empty_result(kind, columns, report)

@@ -55,7 +55,7 @@ def test_import_valid_only_then_reimport_updates(db, tmp_path, capsys) -> None:
     )
     out = capsys.readouterr().out
     assert (
-        rc == 0 and "2 lignes lues, 1 valides, 1 rejetées" in out and "committed (1 ajout(s)" in out
+        rc == 0 and "2 lignes lues, 1 valide, 1 rejetée" in out and "committed (1 ajout(s)" in out
     )
     assert _count(db) == [("essai", "A1", "Halle")]
     assert "3;surface;'-3;Surface négative : impossible.;erreur" in report.read_text(
@@ -71,14 +71,14 @@ def test_import_valid_only_then_reimport_updates(db, tmp_path, capsys) -> None:
     ("content", "message"),
     [
         (b"", "Fichier vide"),
-        (HEADER.encode(), "0 lignes lues"),
+        (HEADER.encode(), "0 ligne lue"),
         (bytes(range(256)) * 20, "binaire"),
         (
             (HEADER + "B1;Bon;bureaux;35238;100\nB2;Négatif;bureaux;35238;-1\n").encode(),
             "rien n'est importé",
         ),
         ((HEADER + "B1;Inconnu;bureaux;99999;100\n").encode(), "Code INSEE inconnu"),
-        ((HEADER + "B1;NaN;bureaux;35238;NaN\n").encode(), "non finie"),
+        ((HEADER + "B1;Infini;bureaux;35238;Infinity\n").encode(), "non finie"),
         ((HEADER + "B1;Formule;bureaux;35238;1e400\n").encode(), "non finie"),
         ("id;nom;code_insee\nB1;é;35238\n".encode("utf-16"), "UTF-16"),
     ],

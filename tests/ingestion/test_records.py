@@ -54,7 +54,7 @@ def test_valid_rows_become_premise_records(make_file, territory) -> None:
 
 
 BAD_ROWS = [
-    ("B1;NaN surface;bureaux;75056;;;48.85;2.35;NaN;;", "surface", "non finie"),
+    ("B1;Infini négatif;bureaux;75056;;;48.85;2.35;-Infinity;;", "surface", "non finie"),
     ("B2;Inf;bureaux;75056;;;48.85;2.35;Infinity;;", "surface", "non finie"),
     ("B3;Dépassement;bureaux;75056;;;48.85;2.35;1e400;;", "surface", "non finie"),
     ("B4;Négatif;bureaux;75056;;;48.85;2.35;-120;;", "surface", "négative"),
@@ -87,7 +87,7 @@ def test_every_bad_row_reported_at_once(make_file, territory) -> None:
             continue
         found = [x for x in issues.get(line, []) if x.split("|")[0] == column and reason in x]
         assert found, (line, issues.get(line))
-    assert result.records["source_id"].tolist() == []  # B1's NaN surface rejects it too
+    assert result.records["source_id"].tolist() == []  # B1's infinite surface rejects it too
     assert result.records_to_import().empty
 
 

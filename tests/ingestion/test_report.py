@@ -26,13 +26,50 @@ def test_counts_and_rejected_lines() -> None:
 
 def test_summary_says_mode_and_outcome() -> None:
     text = _report().summary()
-    assert "5 lignes lues, 3 valides, 2 rejetées, 1 avertissement(s)" in text
+    assert "5 lignes lues, 3 valides, 2 rejetées, 1 avertissement." in text
     assert "« tout ou rien »" in text and "rien n'est importé" in text
     assert not _report().importable()
     valid_only = _report("valid_only")
     assert "« lignes valides seulement »" in valid_only.summary()
-    assert "Lignes valides importées seules : 3." in valid_only.summary()
+    assert "2 lignes en erreur : 3 lignes valides sont importées" in valid_only.summary()
     assert valid_only.importable()
+
+
+def test_advice_never_recommends_the_mode_already_chosen() -> None:
+    strict = _report("all_or_nothing").outcome()
+    assert "choisissez « lignes valides seulement »" in strict
+    assert "2 lignes en erreur" in strict and "3 autres" in strict
+    lenient = _report("valid_only").outcome()
+    assert "choisissez" not in lenient and "lignes valides seulement" not in lenient
+    assert "rapport des lignes rejetées" in lenient
+
+
+def test_summary_names_the_layout_recognised_and_the_columns_left_aside() -> None:
+    r = _report()
+    assert r.summary().startswith("Fichier reconnu : tableau simple")
+    r.recognised, r.profile_note = "standard CNIG des friches", "friches avec projet réservées."
+    r.notes.append("« bati_surface » est vide sur toutes les lignes : laissée de côté.")
+    text = r.summary()
+    assert text.startswith("Fichier reconnu : standard CNIG des friches. Friches avec projet")
+    assert "correspondance : « bati_surface » est vide" in text
+
+
+def test_report_files_have_french_headers_and_errors_only_option() -> None:
+    import io
+
+    import openpyxl
+
+    r = _report()
+    data = r.to_xlsx_bytes(errors_only=True)
+    wb = openpyxl.load_workbook(io.BytesIO(data))
+    rows = list(wb["Rapport"].iter_rows(values_only=True))
+    assert rows[0] == ("ligne", "colonne", "valeur", "motif", "gravité")
+    assert [row[0] for row in rows[1:]] == [3, 3, 5]  # the warning of line 4 is left out
+    assert rows[-1][2] == '\'=HYPERLINK("http://x")'  # text, never a formula
+    assert wb["Résumé"]["A1"].value.startswith("Fichier reconnu")
+    text = r.to_csv_bytes().decode("utf-8")
+    assert text.startswith("\ufeffligne;colonne;valeur;motif;gravité")
+    assert text.count("\n") == 2 + len(r.issues)
 
 
 def test_file_error_rejects_everything() -> None:

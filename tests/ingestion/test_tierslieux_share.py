@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
 import pytest
 
@@ -17,6 +19,23 @@ from matcher.ingestion.tierslieux_share import (
 def test_outside_metropole_mask(territory) -> None:
     mask = outside_metropole_mask(pd.Series(["75056", "69123", "12202", "85113"]), territory)
     assert mask.tolist() == [False, False, True, True]  # Paris, Lyon (ME); Rodez, Île-d'Yeu
+
+
+DATA = Path(__file__).resolve().parents[1] / "data"
+
+
+@pytest.mark.parametrize(
+    ("source", "path", "located", "share"),
+    [
+        ("fablabs_2020", "fablabs_france_2020/fablabs_2020_extrait.csv", 171, 76.0),
+        ("bretagne_tiers_lieux", "tiers_lieux_bretagne_fablabs/map_bzh_fablab_extrait.geojson", 120, 61.7),
+    ],
+)  # fmt: skip
+def test_extracts_against_46_percent(territory, source, path, located, share) -> None:
+    """The committed copies (every record, contacts emptied) give the full lists' shares."""
+    result = share_from_file(DATA / path, source=source, territory=territory)
+    assert result.places_located == located
+    assert result.share_pct == pytest.approx(share, abs=0.05)
 
 
 def test_real_lists_against_46_percent(raw_dir, territory) -> None:

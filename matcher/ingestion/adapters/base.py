@@ -6,6 +6,7 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -58,6 +59,8 @@ class Adapter:
     transform: Transform
     finish: Finish | None = None
     record_columns: tuple[str, ...] = ()
+    #: Known layout whose vocabulary and defaults apply (:mod:`matcher.ingestion.profiles`).
+    profile: Any = None
 
     def default_path(self) -> Path:
         """Return the path of the dataset in the raw data folder."""
@@ -93,6 +96,7 @@ class Adapter:
         if report.file_errors:
             return empty_result(self.kind, columns, report)
         c = Candidates(frame, table.lines, mapping, report, table.geometry)
+        c.profile = self.profile
         t = get_territory(territory)
         if self.kind == "premises":
             records = validate_premises(c, self.name, t)

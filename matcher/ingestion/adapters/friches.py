@@ -11,37 +11,14 @@ import numpy as np
 import pandas as pd
 
 from matcher.ingestion.adapters.base import Adapter, pick, raw_data_dir, require_columns
-from matcher.ingestion.parsing import map_vocabulary, normalize_text, parse_numbers
+from matcher.ingestion.parsing import normalize_text, parse_numbers
+from matcher.ingestion.profiles import CNIG_FRICHES
 from matcher.ingestion.readers import RawTable, read_table
 from matcher.ingestion.report import ValidationReport
-
-#: CNIG ``site_type`` -> premise kind. BASIAS/BASOL sites of unknown type are
-#: former industrial or service activity sites: counted as industrial friches.
-SITE_TYPE_KINDS: dict[str, tuple[str, ...]] = {
-    "school": ("enseignement",),
-    "commercial_friche": ("commerciale", "loisir", "touris", "hotel"),
-    "public_building": ("equipement", "hospital", "habitat"),
-    "industrial_friche": (
-        "industrielle",
-        "agro",
-        "ferroviaire",
-        "militaire",
-        "logistique",
-        "portuaire",
-        "mixte",
-        "autre",
-        "inconnu",
-    ),
-}
 
 _NA = ("NA", "inconnu", "sans objet")
 #: Declared land surface vs the parcel outline's geodesic area: above this relative gap, warn.
 SURFACE_TOLERANCE = 0.25
-
-
-def _kinds(site_type: pd.Series) -> pd.Series:
-    codes, _ = map_vocabulary(site_type, SITE_TYPE_KINDS)
-    return codes.fillna("industrial_friche")
 
 
 def _owner_org(names: pd.Series, person: pd.Series) -> pd.Series:
@@ -79,7 +56,9 @@ def cartofriches_transform(table: RawTable, report: ValidationReport):
     if not require_columns(table, report, [*cols.values(), "site_type", "proprio_nom"]):
         return pd.DataFrame(), cols
     frame = pick(table, cols, na=_NA)
-    frame["kind"] = _kinds(table.frame["site_type"])
+    # the site type is read as written: the CNIG profile maps its 14 types (« inconnu » and
+    # « autre » are friches of unknown type) and tells a quarry from the other friches
+    frame["kind"] = table.frame["site_type"]
     frame["owner_org"] = _owner_org(
         table.frame["proprio_nom"].replace("NA", ""), table.frame["proprio_personne"]
     )
@@ -90,6 +69,14 @@ def cartofriches_transform(table: RawTable, report: ValidationReport):
         "owner_org": "proprio_nom",
         "heritage_listed": "bati_patrimoine",
     }
+    # read only to tell the sites that cannot host a tiers-lieu (landfills, quarries...)
+    for target, column in (
+        ("former_activity", "activite_libelle"),
+        ("reuse_type", "site_reconv_type"),
+    ):
+        if column in table.frame.columns:
+            frame[target] = table.frame[column]
+            mapping[target] = column
     return frame, mapping
 
 
@@ -100,7 +87,7 @@ def cartofriches_sites_transform(table: RawTable, report: ValidationReport):
         return pd.DataFrame(), cols
     frame = pick(table, cols, na=_NA)
     frame["insee_code"] = frame["source_id"].str.split("_").str[0]
-    frame["kind"] = "industrial_friche"
+    frame["kind"] = "unknown_friche"  # the list gives no site type
     frame["name"] = ""
     return frame, {**cols, "insee_code": "site_id"}
 
@@ -144,7 +131,9 @@ def ardennes_transform(table: RawTable, report: ValidationReport):
     ):
         return pd.DataFrame(), cols
     frame = pick(table, cols)
-    frame["kind"] = _kinds(table.frame["site_type"])
+    # the site type is read as written: the CNIG profile maps its 14 types (« inconnu » and
+    # « autre » are friches of unknown type) and tells a quarry from the other friches
+    frame["kind"] = table.frame["site_type"]
     frame["owner_org"] = _owner_org(table.frame["proprio_nom"], table.frame["proprio_personne"])
     polygons = _ardennes_polygons(table, report)
     if polygons is not None:
@@ -185,6 +174,7 @@ CARTOFRICHES = Adapter(
     title="Cartofriches (Cerema), export au standard CNIG friches",
     licence="Licence Ouverte 2.0",
     transform=cartofriches_transform,
+    profile=CNIG_FRICHES,
 )
 CARTOFRICHES_SITES = Adapter(
     name="cartofriches_sites",
@@ -203,6 +193,7 @@ ARDENNES_FRICHES = Adapter(
     title="Observatoire des friches des Ardennes (DDT 08)",
     licence="non précisée (données publiques DDT 08 ; Licence Ouverte 2.0 présumée, non confirmée)",
     transform=ardennes_transform,
+    profile=CNIG_FRICHES,
 )
 
 __all__ = ["ARDENNES_FRICHES", "CARTOFRICHES", "CARTOFRICHES_SITES", "raw_data_dir"]
