@@ -39,6 +39,24 @@ def check_grid(values: Mapping[str, Any] | None) -> dict[str, Any]:
     values = values or {}
     if not isinstance(values, Mapping):
         raise ValidationError("Grille ESG : dictionnaire attendu.", field="esg")
+    unknown = sorted(
+        set(values)
+        - {
+            "schema_version",
+            "template_version",
+            "scores",
+            "exclusions",
+            "five_dimensions",
+            "legacy",
+        }
+    )
+    if unknown:
+        raise ValidationError(
+            f"Grille ESG : rubrique inconnue « {unknown[0]} » "
+            "(rubriques : scores, exclusions, five_dimensions).",
+            field="esg",
+            value=unknown[0],
+        )
     scores_in = values.get("scores") or {}
     if not isinstance(scores_in, Mapping):
         raise ValidationError("Grille ESG : « scores » doit être un dictionnaire.", field="esg")

@@ -221,6 +221,13 @@ def check_impact(values: Mapping[str, Any] | None) -> dict[str, Any]:
     values = dict(values or {})
     if not isinstance(values, Mapping):
         raise ValidationError("Indicateurs : dictionnaire attendu.", field="impact")
+    unknown = sorted(set(values) - {"schema_version", "planned", "actual", "committee"})
+    if unknown:
+        raise ValidationError(
+            f"Indicateurs : rubrique inconnue « {unknown[0]} » (rubriques : planned, actual).",
+            field="impact",
+            value=unknown[0],
+        )
     version = values.get("schema_version", SCHEMA_VERSION)
     if version != SCHEMA_VERSION:
         raise ValidationError(

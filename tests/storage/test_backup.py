@@ -15,6 +15,17 @@ import pytest
 from matcher.errors import MatcherError
 from matcher.services import premises
 from matcher.storage.backup import backup_sqlite, check_sqlite_file, restore_sqlite
+from matcher.storage.db import alembic_config
+
+
+def _head() -> str:
+    from alembic.script import ScriptDirectory
+
+    return ScriptDirectory.from_config(alembic_config(None)).get_current_head()
+
+
+#: The newest migration: the one a backup of an up-to-date database records.
+HEAD = _head()
 
 REPO = Path(__file__).resolve().parents[2]
 WORKERS = Path(__file__).resolve().parent / "_workers.py"
@@ -63,7 +74,7 @@ def test_backup_while_another_process_writes_is_consistent(sqlite_world, tmp_pat
         for i in range(4):
             time.sleep(0.6)
             info = backup_sqlite(tmp_path / f"b{i}.sqlite", url)
-            assert info.revision == "0001" and info.size_bytes > 0
+            assert info.revision == HEAD and info.size_bytes > 0
             counts.append(_batches_are_whole(info.path))
         out, err = writer.communicate(timeout=120)
     finally:
@@ -79,7 +90,7 @@ def test_restore_brings_back_the_backed_up_state(sqlite_world, tmp_path):
     info = backup_sqlite(tmp_path / "snap.sqlite", url)
     premises.update_premise(owner, premise_id, {"name": "Changé après"}, before["version"])
     restored = restore_sqlite(info.path, url)
-    assert restored.revision == "0001"
+    assert restored.revision == HEAD
     after = premises.get_premise(owner, premise_id)
     assert after["name"] == before["name"] and after["version"] == before["version"]
     kept = list(Path(url.removeprefix("sqlite:///")).parent.glob("*.before-restore-*.sqlite"))
