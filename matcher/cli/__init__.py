@@ -21,6 +21,7 @@ COMMAND_MODULES = (
     "matcher.cli.demo",
     "matcher.cli.ingestion",
     "matcher.cli.storage",
+    "matcher.cli.fund",
 )
 
 

@@ -49,19 +49,20 @@ INDICATORS: dict[str, tuple[str, str, str, str]] = {
         "surface du local (ou surface déclarée pour le projet)", "fiche du local"),
     "land_saved_m2": ("Sol non artificialisé", "m²",
         "surface × terrain consommé par m² de plancher construit en extension",
-        "greenfield_land_per_floor_m2"),
+        "hypothèse du projet (emprise d'une construction en extension)"),
     "carbon_avoided_t": ("Carbone évité par le réemploi", "tCO2e",
         "surface × carbone évité par m² (rénovation au lieu de construction neuve)",
-        "embodied_carbon_avoided_t_m2"),
+        "OID, IFPEB / Hub bas carbone, ADEME (fourchette)"),
     "carbon_value_eur": ("Valeur du carbone évité", "€",
         "carbone évité × valeur carbone de l'année d'ouverture, actualisée à 4,5 %/an",
-        "carbon_value_eur_t, discount_rate"),
+        "valeur de l'action pour le climat (2019), actualisation Bénéfriches"),
     "jobs_created": ("Emplois directs créés (IRIS+ PI3687)", "ETP",
-        "saisi par le chargé, sinon moyenne nationale par lieu", "jobs_per_place"),
-    "jobs_maintained": ("Emplois directs maintenus (IRIS+ PI5691)", "ETP", "saisi", "saisie"),
+        "saisi par le chargé, sinon moyenne nationale par lieu",
+        "recensements France Tiers-Lieux 2021 et 2023"),
+    "jobs_maintained": ("Emplois directs maintenus (IRIS+ PI5691)", "ETP", "saisi", "saisie du chargé d'investissement"),
     "jobs_total": ("Emplois directs (IRIS+ PI4874)", "ETP", "créés + maintenus", "PI3687 + PI5691"),
     "daily_users": ("Usagers par jour", "personnes/jour",
-        "saisi, sinon moyenne nationale par lieu", "daily_users_per_place"),
+        "saisi, sinon moyenne nationale par lieu", "France Tiers-Lieux 2021"),
     "investment_per_job_eur": ("Investissement du fonds par emploi", "€/ETP",
         "ticket ÷ emplois directs", "calcul"),
     "investment_per_m2_eur": ("Investissement du fonds par m²", "€/m²",
@@ -278,7 +279,8 @@ def indicator_rows(ind: Mapping[str, Any]) -> list[dict[str, Any]]:
     for code, (label, unit, formula, source) in INDICATORS.items():
         value = ind.get(code)
         decimals = 2 if code == "cofinancing_leverage" else (1 if code.startswith("jobs") else 0)
-        if f"{code}_low" in ind:
+        defaulted = code == "jobs_created" and ind.get("jobs_default")
+        if f"{code}_low" in ind and (code != "jobs_created" or defaulted):
             shown = fr_range(ind[f"{code}_low"], value, ind[f"{code}_high"], decimals)
         else:
             shown = fr_number(value, decimals)
@@ -287,8 +289,21 @@ def indicator_rows(ind: Mapping[str, Any]) -> list[dict[str, Any]]:
         if code == "daily_users" and ind.get("users_default"):
             label += " (valeur par défaut)"
         rows.append({"Indicateur": label, "Valeur": shown, "Unité": unit, "Formule": formula,
-                     "Source": source})  # fmt: skip
+                     "Source": _source_text(source)})  # fmt: skip
     return rows
+
+
+def _source_text(source: str) -> str:
+    """Return a short French source: the coefficient file's source of each key named."""
+    known = coefficients()["coefficients"]
+    parts = []
+    for key in (k.strip() for k in source.split(",")):
+        if key in known:
+            text = known[key]["source"]
+            parts.append(text.split(" : ")[0].split(" (")[0][:60])
+        else:
+            parts.append(key)
+    return " ; ".join(dict.fromkeys(parts))
 
 
 def comparison_rows(ind: Mapping[str, Any]) -> list[dict[str, str]]:

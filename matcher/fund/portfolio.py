@@ -30,6 +30,9 @@ conflicts).
 
 from __future__ import annotations
 
+import os
+import sys
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -56,6 +59,38 @@ IMPACT_TOL = 1e-7
 #: Seconds one HiGHS solve may take before the optimum is called unproven.
 TIME_LIMIT_S = 120.0
 _SCALE = 1e6  # euros -> millions of euros inside the model
+
+
+_banner_lock = threading.Lock()
+_banner_done = False
+
+
+def _new_highs() -> highspy.Highs:
+    """Return a silent HiGHS instance.
+
+    HiGHS writes its licence banner on the C standard output when the first
+    instance of a process is built, before any option can be set; that
+    would break the CLI's single JSON object on stdout, so the first
+    construction runs with file descriptor 1 pointed at /dev/null.
+    """
+    global _banner_done
+    with _banner_lock:
+        if not _banner_done:
+            sys.stdout.flush()
+            saved = os.dup(1)
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            try:
+                os.dup2(devnull, 1)
+                h = highspy.Highs()
+            finally:
+                os.dup2(saved, 1)
+                os.close(saved)
+                os.close(devnull)
+            _banner_done = True
+        else:
+            h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    return h
 
 
 class OptimiserError(MatcherError):
@@ -230,8 +265,7 @@ def _solve(
         feasible = all(low <= 0 <= high for _n, _c, low, high in rows)
         x = np.zeros(0)
         return _Solve("optimal" if feasible else "infeasible", x if feasible else None, 0.0)
-    h = highspy.Highs()
-    h.setOptionValue("output_flag", False)
+    h = _new_highs()
     h.setOptionValue("mip_rel_gap", 0.0)
     h.setOptionValue("mip_abs_gap", 1e-9)
     h.setOptionValue("time_limit", TIME_LIMIT_S)

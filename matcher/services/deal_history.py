@@ -27,7 +27,7 @@ ACTION_LABELS = {
 FIELD_LABELS = {
     "ticket_eur": "ticket",
     "impact": "indicateurs (prévus ou réels)",
-    "esg": "grille ESG et cinq dimensions",
+    "esg": "grille ESG et cinq dimensions de l'impact",
     "checklist": "liste de contrôle de l'audit",
     "summary": "résumé",
     "premise_id": "local",
@@ -43,6 +43,8 @@ def _value(field: str, value: Any) -> str:
         return fr_eur(value)
     if field == "premise_id":
         return f"local n° {value}"
+    if field in ("opened_on", "date", "committee_date"):
+        return _date(value)
     if field == "stage":
         return DEAL_STAGES.get(value, str(value))
     return str(value)
@@ -78,7 +80,8 @@ def _detail(action: str, old: Mapping[str, Any], new: Mapping[str, Any]) -> str:
             parts.append(
                 f"{label} : {_value(field, old.get(field))} → {_value(field, new.get(field))}"
             )
-    return ("; ".join(parts) or "aucun changement").capitalize() + "."
+    text = "; ".join(parts) or "aucun changement"
+    return text[0].upper() + text[1:] + "."
 
 
 def _date(value: Any) -> str:
