@@ -173,7 +173,9 @@ class Document(FPDF):
                 self.set_draw_color(200, 40, 40)
                 self.line(x, y, x, y + 5)
             self.set_xy(self.l_margin + label_w + bar_w + 2, y)
-            self.cell(23, 5, self.t(f"{value:,.0f} {unit}".replace(",", "\u202f").strip()))
+            from matcher.fund.fmt import fr_number
+
+            self.cell(23, 5, self.t(fr_number(value, 2 if abs(value) < 100 else 0, unit)))
             self.ln(5)
 
 
@@ -197,6 +199,18 @@ def _cell_text(value: Any) -> str:
     return str(value)
 
 
+def _polygons(geom: Mapping[str, Any]) -> list[list]:
+    """Return the polygons (lists of rings) of a GeoJSON geometry of any areal type."""
+    kind = geom.get("type")
+    if kind == "Polygon":
+        return [geom.get("coordinates") or []]
+    if kind == "MultiPolygon":
+        return list(geom.get("coordinates") or [])
+    if kind == "GeometryCollection":
+        return [p for g in geom.get("geometries") or [] for p in _polygons(g)]
+    return []
+
+
 def draw_outlines(
     doc: Document,
     collection: Mapping[str, Any],
@@ -215,9 +229,7 @@ def draw_outlines(
     feats = [f for f in collection.get("features", []) if f.get("geometry")]
     rings = []
     for f in feats:
-        geom = f["geometry"]
-        polys = geom["coordinates"] if geom["type"] == "MultiPolygon" else [geom["coordinates"]]
-        for poly in polys:
+        for poly in _polygons(f["geometry"]):
             if poly:
                 rings.append((f.get("properties", {}).get("code"), poly[0]))
     xs = [p[0] for _c, r in rings for p in r] + [p[0] for p in points]
