@@ -586,3 +586,17 @@ def decisions(
     with transaction(session, write=False) as s:
         load_deal(s, actor, deal_id)
         return _decisions(s, deal_id)
+
+
+def waiting_applications(actor: Actor, *, session: Session | None = None) -> list[dict[str, Any]]:
+    """Return the applications to the fund that have no deal in the actor's fund yet (id, name)."""
+    with transaction(session, write=False) as s:
+        check_actor(s, actor, *FUND_ROLES)
+        org_id = _fund_organisation(s, actor, None)
+        taken = select(Deal.project_id).where(Deal.organisation_id == org_id)
+        rows = s.execute(
+            select(Project.id, Project.name, Project.applied_at)
+            .where(Project.applied_to_fund.is_(True), Project.id.not_in(taken))
+            .order_by(Project.applied_at, Project.id)
+        ).all()
+        return [{"id": pid, "name": name, "applied_at": at} for pid, name, at in rows]

@@ -324,3 +324,13 @@ def committee_pack(actor: Actor, deal_id: int) -> bytes:
     from matcher.fund.pack import committee_pack_pdf
 
     return committee_pack_pdf(deal_file(actor, deal_id))
+
+
+def templates() -> dict[str, Any]:
+    """Return the versioned templates the deal file edits (checklist, ESG grid, inputs)."""
+    return {
+        "checklist": gates.checklist_template(),
+        "esg": esg_grid.grid_template(),
+        "inputs": dict(impact_lib.INPUT_FIELDS),
+        "committee_decisions": dict(gates.COMMITTEE_DECISIONS),
+    }

@@ -368,3 +368,109 @@ def portfolio_against_rules(frame: pd.DataFrame, scenario: Scenario) -> pd.DataF
 def stage_label(stage: str) -> str:
     """Return the French label of a stage."""
     return DEAL_STAGES.get(stage, stage)
+
+
+# --------------------------------------------------------------------------- page views
+
+
+def portfolio_overview(actor: Actor) -> dict[str, Any]:
+    """Return what the Portefeuille page shows before any scenario: figures, rules, map, candidates."""
+    frame = pipeline_frame(actor)
+    scenario = default_scenario(frame)
+    active = frame[frame["stage"] != "declined"] if len(frame) else frame
+    invested = frame[frame["stage"].isin(["invested", "converted"])] if len(frame) else frame
+    stages = pd.DataFrame(
+        [{"label": label,
+          "deals": int((frame["stage"] == code).sum()) if len(frame) else 0,
+          "tickets_eur": float(frame.loc[frame["stage"] == code, "ticket_eur"].fillna(0).sum())
+          if len(frame) else 0.0}
+         for code, label in DEAL_STAGES.items()]
+    )  # fmt: skip
+    cand = candidates_frame(frame)
+    points = (
+        frame.dropna(subset=["lon", "lat"])[["lon", "lat", "project_name", "stage"]]
+        .assign(tip=lambda f: f["project_name"] + "<br/>" + f["stage"].map(DEAL_STAGES))
+        .rename(columns={"project_name": "name"})
+        if len(frame)
+        else pd.DataFrame(columns=["lon", "lat", "name", "stage", "tip"])
+    )
+    return {
+        "active_deals": len(active),
+        "invested_eur": float(invested["ticket_eur"].fillna(0).sum()) if len(invested) else 0.0,
+        "pipeline_eur": float(active["ticket_eur"].fillna(0).sum()) if len(active) else 0.0,
+        "committed_eur": committed_eur(frame),
+        "jobs_planned": float(active["jobs_total"].fillna(0).sum()) if len(active) else 0.0,
+        "stages": stages,
+        "rules_now": portfolio_against_rules(frame, scenario),
+        "default_rules": scenario.to_json(),
+        "candidates": {
+            str(r.deal_id): f"n°{r.deal_id} — {r.project_name}" for r in cand.itertuples()
+        },
+        "points": points,
+    }
+
+
+def scenario_view(actor: Actor, rules: Mapping[str, Any] | int) -> dict[str, Any]:
+    """Return a scenario's result as French tables: chosen deals, rules, lines, conflict."""
+    from matcher.fund.fmt import fr_eur, fr_number, fr_share
+
+    result, cand = run_scenario(actor, rules)
+    by_id = cand.set_index("deal_id") if len(cand) else cand
+    chosen = pd.DataFrame(
+        [
+            {"N°": int(i) if i.isdigit() else i, "Projet": by_id.loc[i, "project_name"],
+             "Ticket (€)": float(by_id.loc[i, "ticket_eur"]), "Note d'impact": float(by_id.loc[i, "impact"]),
+             "Région": by_id.loc[i, "region"],
+             "Hors métropole": "oui" if by_id.loc[i, "outside_metropole"] else "non",
+             "QPV": "oui" if by_id.loc[i, "in_qpv"] else "non"}
+            for i in result.chosen
+        ]
+    )  # fmt: skip
+
+    def slack(r) -> str:
+        if r.slack is None:
+            return "—"
+        return fr_eur(r.slack) if r.name.endswith("_eur") else (
+            fr_share(r.slack) if r.name.startswith(("min_share", "max_share")) else fr_number(r.slack))  # fmt: skip
+
+    rules_table = pd.DataFrame(
+        [{"Règle": r.label, "Marge": slack(r),
+          "Contraint": "—" if r.binding is None else ("oui" if r.binding else "non"),
+          "Prix (points d'impact)": "—" if r.price is None else fr_number(r.price, 1),
+          "Assouplie d'un cran": "—" if r.price_one_step is None else fr_number(r.price_one_step, 1),
+          "Dual LP (indicatif)": "—" if r.lp_dual is None else fr_number(r.lp_dual, 2),
+          "Explication": r.explanation} for r in result.rules]
+    )  # fmt: skip
+    return {
+        "status": result.status,
+        "chosen": chosen,
+        "rules": rules_table,
+        "lines": result.lines,
+        "objective": result.objective,
+        "invested_eur": result.invested_eur,
+        "conflict": [RULES[c] for c in result.conflict],
+        "json": result.to_json(),
+    }
+
+
+def pipeline_table(actor: Actor) -> pd.DataFrame:
+    """Return the pipeline as a French table (for the page's export)."""
+    frame = pipeline_frame(actor)
+    if frame.empty:
+        return pd.DataFrame(columns=["N°", "Projet", "Étape"])
+    return pd.DataFrame(
+        {
+            "N°": frame["deal_id"],
+            "Projet": frame["project_name"],
+            "Local": frame["premise_name"],
+            "Étape": frame["stage"].map(DEAL_STAGES),
+            "Ticket (€)": frame["ticket_eur"],
+            "Région": frame["region_name"],
+            "Note d'impact (/100)": frame["impact_score"],
+            "Note ESG (/100)": frame["esg_total"],
+            "Emplois directs prévus": frame["jobs_total"],
+            "Usagers par jour prévus": frame["daily_users"],
+            "Carbone évité (tCO2e)": frame["carbon_avoided_t"],
+            "Donnée de démonstration": frame["synthetic"].map({True: "oui", False: "non"}),
+        }
+    )
