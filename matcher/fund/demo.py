@@ -136,7 +136,7 @@ def plan_pipeline(
         position = ORDER.index(stage) if stage in ORDER else 1
         declined_at = None
         if stage == "declined":
-            declined_at = "committee" if k % 2 else "qualified"
+            declined_at = "committee" if k % len(STAGE_CYCLE) == 6 else "qualified"
             position = ORDER.index(declined_at)
         done = {code: {"done": position >= ORDER.index("committee") or (j < 5 and position == 2),
                        "comment": ""} for j, code in enumerate(items)}  # fmt: skip

@@ -161,7 +161,7 @@ def compute(frame: pd.DataFrame) -> pd.DataFrame:
     users = _col(frame, "daily_users")
     out["users_default"] = np.isnan(users)
     out["daily_users"] = np.where(np.isnan(users), _c("daily_users_per_place"), users)
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         jobs = out["jobs_total"].to_numpy()
         out["investment_per_job_eur"] = np.where(jobs > 0, ticket / jobs, np.nan)
         out["investment_per_m2_eur"] = np.where(area > 0, ticket / area, np.nan)

@@ -414,6 +414,12 @@ def sort_candidates(frame: pd.DataFrame) -> pd.DataFrame:
 def read_candidates(path: str | Path) -> pd.DataFrame:
     """Return the checked candidates of a CSV file (``,`` or ``;`` separated, UTF-8)."""
     path = Path(path)
+    if path.is_file() and not path.read_bytes()[:4096].strip():
+        raise ImportFileError(
+            f"Le fichier de candidats {path.name} est vide (colonnes attendues : "
+            f"{', '.join(CANDIDATE_COLUMNS)}).",
+            path=str(path),
+        )
     try:
         frame = pd.read_csv(
             path, dtype=str, keep_default_na=False, na_values=[""], sep=None, engine="python"
