@@ -247,20 +247,38 @@ class _Solve:
     objective: float | None
     row_dual: np.ndarray | None = None
     row_rules: list[str] | None = None
+    col_dual: np.ndarray | None = None
 
 
 def _solve(
-    model: PortfolioModel,
+    model: PortfolioModel | None,
     rows: list[tuple[str, np.ndarray, float, float]],
     *,
     cost: np.ndarray | None = None,
     maximise: bool = True,
     integer: bool = True,
     warm: np.ndarray | None = None,
+    fixed: np.ndarray | None = None,
 ) -> _Solve:
-    """Return the solution of the 0/1 programme over ``rows`` (HiGHS, optimum proven)."""
-    n = model.n
+    """Return the solution of the 0/1 programme over ``rows`` (HiGHS, optimum proven).
+
+    ``fixed`` holds 0 or 1 for columns fixed at that value, NaN for free ones.
+    """
     cost = model.impact if cost is None else cost
+    if fixed is not None:
+        # Pinned columns leave the model: HiGHS then works on the free ones only.
+        free = np.isnan(fixed)
+        value = np.where(free, 0.0, fixed)
+        sub_rows = [(name, c[free], low - float(c @ value), high - float(c @ value))
+                    for name, c, low, high in rows]  # fmt: skip
+        sub = _solve(None, sub_rows, cost=cost[free], maximise=maximise, integer=integer,
+                     warm=None if warm is None else warm[free])  # fmt: skip
+        if sub.status != "optimal":
+            return sub
+        x = value.copy()
+        x[free] = sub.x
+        return _Solve("optimal", x, float(cost @ x))
+    n = len(cost)
     if n == 0:
         feasible = all(low <= 0 <= high for _n, _c, low, high in rows)
         x = np.zeros(0)
@@ -321,6 +339,7 @@ def _solve(
         values,
         float(cost @ values),
         row_dual=np.asarray(solution.row_dual, dtype=float),
+        col_dual=np.asarray(solution.col_dual, dtype=float),
         row_rules=[r[0] for r in rows],
     )
 
@@ -328,7 +347,64 @@ def _solve(
 def _best(model: PortfolioModel, scenario: Scenario, drop: str | None = None,
           warm: np.ndarray | None = None) -> _Solve:  # fmt: skip
     """Return the optimum of a scenario (impact only: used for prices)."""
-    return _solve(model, model.rows(scenario, drop), warm=warm)
+    return _solve_fixing(model, model.rows(scenario, drop), warm=warm)
+
+
+#: Columns kept free at first besides the fractional ones (those of smallest reduced cost).
+CORE_SIZE = 150
+
+
+def _solve_fixing(
+    model: PortfolioModel,
+    rows: list[tuple[str, np.ndarray, float, float]],
+    *,
+    warm: np.ndarray | None = None,
+) -> _Solve:
+    """Return the proven optimum of the 0/1 programme, after exact reduced-cost fixing.
+
+    The LP relaxation gives a bound ``z_lp`` and reduced costs ``d_j``: any
+    0/1 point that flips column ``j`` away from its LP bound is worth at
+    most ``z_lp - |d_j|``. A first MIP over the columns of smallest ``|d_j|``
+    (the others pinned at their LP bound) gives a feasible ``z_inc``; every
+    column with ``|d_j| > z_lp - z_inc`` (plus a tolerance that keeps ties)
+    then takes its LP value in every optimal portfolio, so the MIP over the
+    remaining columns is the proven optimum of the whole programme. Large
+    instances (thousands of candidates, a handful of rules) shrink to a few
+    hundred free columns; the result is the same as the MIP over all of them.
+    """
+    n = model.n
+    if n <= CORE_SIZE:
+        return _solve(model, rows, warm=warm)
+    lp = _solve(model, rows, integer=False)
+    if lp.status != "optimal" or lp.col_dual is None:
+        return _solve(model, rows, warm=warm)
+    x_lp, d = lp.x, np.abs(lp.col_dual)
+    at_bound = (x_lp < 1e-9) | (x_lp > 1 - 1e-9)
+    pinned_value = np.where(x_lp > 0.5, 1.0, 0.0)
+    margin = 1e-6 * max(1.0, abs(lp.objective)) + 2 * IMPACT_TOL * max(1.0, abs(lp.objective))
+    if warm is not None and _rows_hold(rows, warm):
+        z_warm = float(model.impact @ warm)
+        if lp.objective <= z_warm + margin:
+            return _Solve("optimal", warm.copy(), z_warm)  # the LP bound proves it optimal
+    order = np.argsort(np.where(at_bound, d, -1.0), kind="stable")
+    free = np.zeros(n, dtype=bool)
+    free[order[:CORE_SIZE]] = True
+    free |= ~at_bound
+    for _round in range(3):
+        fixed = np.where(free, np.nan, pinned_value)
+        # A warm start helps only where it agrees with the pinned columns.
+        agrees = warm is not None and not (np.abs(warm - pinned_value)[~free] > 0.5).any()
+        start = warm if agrees else _rounded_start(rows, x_lp)
+        trial = _solve(model, rows, warm=start, fixed=fixed)
+        if trial.status != "optimal":
+            break  # pinning made it infeasible: fall back to the whole programme
+        gap = max(0.0, lp.objective - trial.objective)
+        needed = ~at_bound | (d <= gap + margin)
+        if not (needed & ~free).any():
+            return trial  # every pinned column is provably at its optimal value
+        free |= needed
+        warm = trial.x
+    return _solve(model, rows, warm=warm)
 
 
 def _tie_break(model: PortfolioModel, scenario: Scenario, first: _Solve) -> np.ndarray:
@@ -336,9 +412,49 @@ def _tie_break(model: PortfolioModel, scenario: Scenario, first: _Solve) -> np.n
     z = first.objective
     rows = model.rows(scenario)
     rows.append(("impact", model.impact.copy(), z - IMPACT_TOL * max(1.0, abs(z)), np.inf))
-    second = _solve(model, rows, cost=model.t, maximise=False, warm=first.x)
+    second = _solve_fixing_min_invest(model, rows, first)
     x = second.x if second.status == "optimal" else first.x
     return _canonical(model, x)
+
+
+def _rounded_start(
+    rows: list[tuple[str, np.ndarray, float, float]], x_lp: np.ndarray
+) -> np.ndarray | None:
+    """Return the LP point with its fractional columns rounded down (or up) if that is feasible."""
+    for rounded in (np.floor(x_lp + 1e-9), np.ceil(x_lp - 1e-9)):
+        if _rows_hold(rows, rounded):
+            return rounded
+    return None
+
+
+def _rows_hold(rows: list[tuple[str, np.ndarray, float, float]], x: np.ndarray) -> bool:
+    """Return True when the 0/1 vector ``x`` meets every row (model units, 1 € of slack)."""
+    return all(low - 1e-6 <= float(c @ x) <= high + 1e-6 for _n, c, low, high in rows)
+
+
+def _solve_fixing_min_invest(
+    model: PortfolioModel, rows: list[tuple[str, np.ndarray, float, float]], first: _Solve
+) -> _Solve:
+    """Return the least-investing optimal portfolio, with the optimum's reduced-cost fixing.
+
+    Columns that the impact LP pins in every portfolio of optimal impact
+    (same argument as :func:`_solve_fixing`, with the tie tolerance) stay
+    pinned; only the others are free in the second solve.
+    """
+    n = model.n
+    if n <= CORE_SIZE:
+        return _solve(model, rows, cost=model.t, maximise=False, warm=first.x)
+    lp = _solve(model, rows[:-1], integer=False)
+    if lp.status != "optimal" or lp.col_dual is None:
+        return _solve(model, rows, cost=model.t, maximise=False, warm=first.x)
+    x_lp, d = lp.x, np.abs(lp.col_dual)
+    at_bound = (x_lp < 1e-9) | (x_lp > 1 - 1e-9)
+    pinned_value = np.where(x_lp > 0.5, 1.0, 0.0)
+    margin = 1e-6 * max(1.0, abs(lp.objective)) + 2 * IMPACT_TOL * max(1.0, abs(lp.objective))
+    gap = max(0.0, lp.objective - first.objective)
+    free = ~at_bound | (d <= gap + margin) | (np.abs(first.x - pinned_value) > 0.5)
+    fixed = np.where(free, np.nan, pinned_value)
+    return _solve(model, rows, cost=model.t, maximise=False, warm=first.x, fixed=fixed)
 
 
 def _canonical(model: PortfolioModel, x: np.ndarray) -> np.ndarray:
@@ -403,7 +519,9 @@ def optimise(
         if prices:
             removed = _best(model, scenario, drop=name, warm=x)
             price = max(0.0, removed.objective - objective)
-            if name in STEPS:
+            if name in STEPS and price <= IMPACT_TOL * max(1.0, abs(objective)):
+                step_price = 0.0  # relaxing a step gains at most what removing gains
+            elif name in STEPS:
                 relaxed = _relaxed(scenario, name)
                 step_price = max(0.0, _best(model, relaxed, warm=x).objective - objective)
         binding = None if price is None else price > IMPACT_TOL * max(1.0, abs(objective))

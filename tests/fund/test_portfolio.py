@@ -210,3 +210,34 @@ def test_twenty_candidates_against_brute_force(seed):
         }
     )
     _check_against_brute_force(cand, scenario)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+          HealthCheck.function_scoped_fixture])  # fmt: skip
+@given(instances(max_n=12))
+def test_reduced_cost_fixing_keeps_the_optimum_and_the_prices(monkeypatch, instance):
+    """With a tiny core, every solve goes through the LP fixing path: still the brute force."""
+    from matcher.fund import portfolio
+
+    monkeypatch.setattr(portfolio, "CORE_SIZE", 2)
+    _check_against_brute_force(*instance)
+
+
+def test_fixing_path_on_a_larger_instance_matches_the_plain_solve(monkeypatch):
+    from matcher.fund import portfolio
+
+    rng = np.random.default_rng(11)
+    n = 300
+    cand = frame([(str(i), int(rng.integers(5, 120)) * 10_000, float(np.round(rng.gamma(2, 5), 3)),
+                   int(rng.random() < 0.5), int(rng.random() < 0.3), f"R{int(rng.integers(0, 6))}")
+                  for i in range(n)])  # fmt: skip
+    scenario = parse_scenario({"budget_eur": 8e6, "min_share_outside_metropoles": 0.55,
+                               "min_share_qpv": 0.3, "max_share_per_region": 0.25,
+                               "min_ticket_eur": 60_000})  # fmt: skip
+    fast = optimise(cand, scenario)
+    monkeypatch.setattr(portfolio, "CORE_SIZE", 10_000)  # plain MIP over every column
+    plain = optimise(cand, scenario)
+    assert fast.objective == pytest.approx(plain.objective, abs=1e-6)
+    assert fast.invested_eur == pytest.approx(plain.invested_eur, abs=1e-3)
+    for a, b in zip(fast.rules, plain.rules, strict=True):
+        assert a.price == pytest.approx(b.price, abs=1e-6) and a.binding == b.binding
