@@ -356,3 +356,68 @@ def test_bulk_handling_of_waiting_applications_is_all_or_nothing(world):
     assert [d["stage"] for d in out] == ["declined"]
     status = deals.application_status(world.holder_a)[world.project_a2]
     assert status["stage_label"] == "Refusé"
+
+
+# --- rights of the fund's other services, scenarios -------------------------------------
+def test_fund_services_refuse_other_roles_and_other_funds(world):
+    from matcher.errors import PermissionDenied
+    from matcher.services import fund, portfolio, reports
+
+    other = _other_fund(world)
+    for actor in (world.owner_a, world.holder_a):
+        for call in (
+            lambda a: fund.deal_indicators(a, world.deal_a),
+            lambda a: fund.record_committee_decision(
+                a, world.deal_a, "approved", "x", 1, ticket_eur=1
+            ),
+            lambda a: portfolio.list_scenarios(a),
+            lambda a: portfolio.save_scenario(a, "S", {"budget_eur": 1}),
+            lambda a: portfolio.pipeline_frame(a),
+            lambda a: reports.portfolio_report_xlsx(a),
+        ):
+            with pytest.raises(PermissionDenied):
+                call(actor)
+    with pytest.raises(NotFound):
+        fund.deal_indicators(other, world.deal_a)
+    with pytest.raises(NotFound):
+        fund.committee_pack(other, world.deal_a)
+    assert portfolio.pipeline_frame(other).empty
+    assert fund.deal_indicators(world.admin, world.deal_a)["planned"]["jobs_default"] is True
+
+
+def test_scenarios_are_checked_locked_audited_and_scoped(world):
+    from matcher.services import portfolio
+    from matcher.services.audit import list_audit
+
+    with pytest.raises(ValidationError, match="une part entre 0 et 1"):
+        portfolio.save_scenario(world.fund, "Faux", {"budget_eur": 1e6, "min_share_qpv": 3})
+    assert portfolio.list_scenarios(world.fund) == []  # nothing saved
+    saved = portfolio.save_scenario(
+        world.fund, "Prudent", {"budget_eur": 1e6, "min_share_qpv": 0.3}
+    )
+    with pytest.raises(ValidationError, match="s'appelle déjà"):
+        portfolio.save_scenario(world.fund, "Prudent", {"budget_eur": 2e6})
+    updated = portfolio.save_scenario(world.fund, "Prudent", {"budget_eur": 2e6},
+                                      scenario_id=saved["id"], expected_version=saved["version"])  # fmt: skip
+    assert updated["rules"] == {"budget_eur": 2e6} and updated["version"] == saved["version"] + 1
+    with pytest.raises(ConcurrentModification):
+        portfolio.save_scenario(world.fund, "Prudent", {"budget_eur": 3e6},
+                                scenario_id=saved["id"], expected_version=saved["version"])  # fmt: skip
+    other = _other_fund(world)
+    assert portfolio.list_scenarios(other) == []
+    with pytest.raises(NotFound):
+        portfolio.run_scenario(other, saved["id"])
+    actions = [e["action"] for e in list_audit(world.admin) if e["entity"] == "fund_scenario"]
+    assert actions.count("create") == 1 and actions.count("update") == 1
+
+
+def test_scenario_runs_on_the_pipeline_candidates(world):
+    from matcher.services import portfolio
+
+    _move(world, "qualified")
+    _edit(world, ticket_eur=150_000, premise_id=world.premise_a)
+    view = portfolio.scenario_view(world.fund, {"budget_eur": 1e6})
+    assert view["status"] == "optimal" and view["chosen"]["N°"].tolist() == [world.deal_a]
+    compared = portfolio.compare_scenarios(world.fund, [{"budget_eur": 1e6, "name": "A"},
+                                                        {"budget_eur": 1e5, "name": "B"}])  # fmt: skip
+    assert compared.loc["Dossiers retenus"].tolist() == [1, 0]
