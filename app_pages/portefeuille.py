@@ -34,9 +34,9 @@ with left:
     st.markdown("**Dossiers par étape**")
     st.bar_chart(stages["deals"], horizontal=True, height=280, sort=False)
 with right:
-    st.markdown("**Tickets par étape (€)**")
-    if stages["tickets_eur"].sum() > 0:
-        st.bar_chart(stages["tickets_eur"], horizontal=True, height=280, sort=False)
+    st.markdown("**Tickets par étape (M€)**")
+    if stages["tickets_meur"].sum() > 0:
+        st.bar_chart(stages["tickets_meur"], horizontal=True, height=280, sort=False)
     else:
         st.caption("Aucun ticket renseigné pour l'instant (page Pipeline, onglet « Dossier »).")
 
@@ -76,12 +76,12 @@ def _pct(key: str) -> float:
 with st.form("portfolio_rules_form"):
     a, b, c = st.columns(3)
     budget = a.number_input("Budget disponible (€)", 0.0, 1e9, float(base.get("budget_eur", 0.0)),
-                            100_000.0, key="portfolio_budget")  # fmt: skip
+                            100_000.0, format="%.0f", key="portfolio_budget")  # fmt: skip
     min_ticket = b.number_input("Ticket minimum (€)", 0.0, 1e8, float(base.get("min_ticket_eur") or 0.0),
-                                10_000.0, key="portfolio_min_ticket")  # fmt: skip
+                                10_000.0, format="%.0f", key="portfolio_min_ticket")  # fmt: skip
     max_ticket = c.number_input("Ticket maximum (€, 0 = sans plafond)", 0.0, 1e8,
                                 float(base.get("max_ticket_eur") or 0.0), 10_000.0,
-                                key="portfolio_max_ticket")  # fmt: skip
+                                format="%.0f", key="portfolio_max_ticket")  # fmt: skip
     d, e, f = st.columns(3)
     outside = d.number_input("Part minimale hors métropoles (%)", 0.0, 100.0,
                              _pct("min_share_outside_metropoles"), 5.0, key="portfolio_outside")  # fmt: skip
@@ -124,7 +124,10 @@ if current:
             st.success(view["lines"][0])
             for line in view["lines"][1:]:
                 st.markdown(f"- {line}")
-            st.dataframe(view["chosen"], hide_index=True, key="portfolio_chosen")
+            if len(view["chosen"]):
+                st.dataframe(view["chosen"], hide_index=True, key="portfolio_chosen")
+            else:
+                st.info("Aucun dossier retenu sous ces règles.")
         st.markdown("**Règles : marge, contrainte, prix**")
         st.dataframe(view["rules"], hide_index=True, key="portfolio_rules_table")
         curve = ui.call(portfolio_service.scenario_frontier, actor, current)

@@ -78,6 +78,7 @@ def pipeline_frame(actor: Actor, *, session: Session | None = None) -> pd.DataFr
                     "committee_decision": deal.committee_decision,
                     "project_name": project.name,
                     "project_type": project.project_type,
+                    "qpv_target": project.qpv_target,
                     "premise_name": premise.name if premise else None,
                     "insee_code": premise.insee_code if premise else None,
                     "lon": premise.lon if premise else project.target_lon,
@@ -108,6 +109,14 @@ def indicators_frame(deals: pd.DataFrame) -> pd.DataFrame:
     for col in ("in_metropole", "in_qpv", "acv", "pvd", "rural", "region_name", "density_7_label"):
         out[col] = joined[col].to_numpy() if col in joined.columns else None
     out["region_name"] = out["region_name"].fillna("Région inconnue")
+    if "qpv_target" in out.columns:
+        # The QPV list covers part of France only: where the commune's flag is unknown,
+        # the project's own declaration (it serves a quartier prioritaire) stands in.
+        known = pd.notna(out["in_qpv"])
+        out["qpv_declared"] = ~known & out["qpv_target"].notna()
+        out["in_qpv"] = out["in_qpv"].where(known, out["qpv_target"])
+    for col in ("in_metropole", "in_qpv", "acv", "pvd", "rural"):
+        out[col] = pd.array([None if pd.isna(v) else bool(v) for v in out[col]], dtype="boolean")
     out["population_newly_covered"] = population_newly_covered_many(
         pd.to_numeric(out["lon"], errors="coerce").to_numpy(dtype=float),
         pd.to_numeric(out["lat"], errors="coerce").to_numpy(dtype=float),
@@ -382,7 +391,7 @@ def portfolio_overview(actor: Actor) -> dict[str, Any]:
     stages = pd.DataFrame(
         [{"label": label,
           "deals": int((frame["stage"] == code).sum()) if len(frame) else 0,
-          "tickets_eur": float(frame.loc[frame["stage"] == code, "ticket_eur"].fillna(0).sum())
+          "tickets_meur": float(frame.loc[frame["stage"] == code, "ticket_eur"].fillna(0).sum()) / 1e6
           if len(frame) else 0.0}
          for code, label in DEAL_STAGES.items()]
     )  # fmt: skip
