@@ -9,6 +9,7 @@ keeps what was typed).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 
 import pandas as pd
 import streamlit as st
@@ -114,16 +115,15 @@ def _general(actor, deal: dict) -> None:
         if added and ui.call(deal_service.add_note, actor, deal_id, note.strip()) is not None:
             st.success("Note ajoutée.")
             st.rerun()
-    if st.button("Préparer le dossier de comité (PDF)", key=f"pipeline_pack_{deal_id}"):
-        with st.spinner("Préparation du dossier de comité…"):
-            data = ui.call(fund_service.committee_pack, actor, deal_id)
-        if data:
-            st.session_state[f"pipeline_pack_bytes_{deal_id}"] = data
-    data = st.session_state.get(f"pipeline_pack_bytes_{deal_id}")
-    if data:
-        st.download_button("Télécharger le dossier de comité", data,
-                           file_name=f"dossier-comite-{deal_id}.pdf", mime="application/pdf",
-                           key=f"pipeline_pack_download_{deal_id}")  # fmt: skip
+    # One click: the pack is drawn when the button is pressed, not at every rerun.
+    st.download_button(
+        "Dossier de comité (PDF)",
+        functools.partial(fund_service.committee_pack, actor, deal_id),
+        file_name=f"dossier-comite-{deal_id}.pdf",
+        mime="application/pdf",
+        on_click="ignore",
+        key=f"pipeline_pack_{deal_id}",
+    )
 
 
 def _checklist(actor, deal: dict, template: dict) -> None:
