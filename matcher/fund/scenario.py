@@ -55,6 +55,15 @@ RULES: dict[str, str] = {
     "must_include": "dossiers imposés",
     "must_exclude": "dossiers exclus",
 }
+#: One relaxation step per rule (price of "relaxed one step").
+STEPS: dict[str, float] = {
+    "budget_eur": 1_000_000.0,
+    "min_ticket_eur": -50_000.0,
+    "max_ticket_eur": 100_000.0,
+    "min_share_outside_metropoles": -0.05,
+    "min_share_qpv": -0.05,
+    "max_share_per_region": 0.05,
+}
 _AMOUNTS = ("budget_eur", "min_ticket_eur", "max_ticket_eur")
 _SHARES = ("min_share_outside_metropoles", "min_share_qpv", "max_share_per_region")
 _LISTS = ("must_include", "must_exclude")

@@ -217,14 +217,14 @@ def test_twenty_candidates_against_brute_force(seed):
 @given(instances(max_n=12))
 def test_reduced_cost_fixing_keeps_the_optimum_and_the_prices(monkeypatch, instance):
     """With a tiny core, every solve goes through the LP fixing path: still the brute force."""
-    from matcher.fund import portfolio
+    from matcher.fund import solver
 
-    monkeypatch.setattr(portfolio, "CORE_SIZE", 2)
+    monkeypatch.setattr(solver, "CORE_SIZE", 2)
     _check_against_brute_force(*instance)
 
 
 def test_fixing_path_on_a_larger_instance_matches_the_plain_solve(monkeypatch):
-    from matcher.fund import portfolio
+    from matcher.fund import solver
 
     rng = np.random.default_rng(11)
     n = 300
@@ -235,7 +235,7 @@ def test_fixing_path_on_a_larger_instance_matches_the_plain_solve(monkeypatch):
                                "min_share_qpv": 0.3, "max_share_per_region": 0.25,
                                "min_ticket_eur": 60_000})  # fmt: skip
     fast = optimise(cand, scenario)
-    monkeypatch.setattr(portfolio, "CORE_SIZE", 10_000)  # plain MIP over every column
+    monkeypatch.setattr(solver, "CORE_SIZE", 10_000)  # plain MIP over every column
     plain = optimise(cand, scenario)
     assert fast.objective == pytest.approx(plain.objective, abs=1e-6)
     assert fast.invested_eur == pytest.approx(plain.invested_eur, abs=1e-3)
