@@ -6,6 +6,7 @@ from app_pages import _common as ui
 from app_pages import _deal_file
 from matcher import exports
 from matcher.domain import DEAL_STAGES
+from matcher.services import applications as applications_service
 from matcher.services import deals as deal_service
 from matcher.services import portfolio as portfolio_service
 
@@ -31,7 +32,7 @@ for start in range(0, len(stages), 4):  # 4 columns a row stays readable on a la
                 st.caption(f"… et {len(in_stage) - CARDS} autre(s)")
 
 # --- waiting applications (bulk) ------------------------------------------------------------
-waiting = ui.call(deal_service.waiting_applications, actor) or []
+waiting = ui.call(applications_service.waiting_applications, actor) or []
 if waiting:
     names = {w["id"]: f"n°{w['id']} — {w['name']}" for w in waiting}
     with (
@@ -53,7 +54,7 @@ if waiting:
         )
         reason = st.text_input("Motif (pour toutes)", value="", key="pipeline_bulk_reason")
         if st.form_submit_button("Traiter la sélection"):
-            done = ui.call(deal_service.handle_applications, actor, picked, action, reason)
+            done = ui.call(applications_service.handle_applications, actor, picked, action, reason)
             if done:
                 st.success(f"{len(done)} candidature(s) traitée(s).")
                 for key in ("pipeline_bulk_ids", "pipeline_bulk_reason"):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from matcher.services import deals
+from matcher.services import applications, deals
 from matcher.services import portfolio as portfolio_service
 
 from .apphelpers import button, texts
@@ -134,7 +134,7 @@ def test_committee_decision_from_the_page(page, actors):
 
 def test_bulk_handling_of_waiting_applications(page, actors):
     fund = actors["fund"]
-    waiting = deals.waiting_applications(fund)
+    waiting = applications.waiting_applications(fund)
     assert waiting, "la démo garde des candidatures en attente"
     at = page("pipeline", fund)
     at.multiselect(key="pipeline_bulk_ids").set_value([waiting[0]["id"]])

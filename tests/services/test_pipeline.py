@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from matcher.errors import ConcurrentModification, NotFound, ValidationError
-from matcher.services import deals, projects, requests, shortlists
+from matcher.services import applications, deals, projects, requests, shortlists
 from matcher.storage.models import PROJECT_PRIVATE_FIELDS
 
 
@@ -348,11 +348,13 @@ def test_bulk_handling_of_waiting_applications_is_all_or_nothing(world):
     projects.apply_to_fund(world.holder_a, world.project_a2, version)
     before = len(deals.list_deals(world.fund))
     with pytest.raises(ValidationError, match="déjà un dossier"):
-        deals.handle_applications(world.fund, [world.project_a2, world.project_a], "open", "Lot")
+        applications.handle_applications(
+            world.fund, [world.project_a2, world.project_a], "open", "Lot"
+        )
     assert len(deals.list_deals(world.fund)) == before
     with pytest.raises(ValidationError, match="motivée"):
-        deals.handle_applications(world.fund, [world.project_a2], "decline", " ")
-    out = deals.handle_applications(world.fund, [world.project_a2], "decline", "Hors cible")
+        applications.handle_applications(world.fund, [world.project_a2], "decline", " ")
+    out = applications.handle_applications(world.fund, [world.project_a2], "decline", "Hors cible")
     assert [d["stage"] for d in out] == ["declined"]
     status = deals.application_status(world.holder_a)[world.project_a2]
     assert status["stage_label"] == "Refusé"
