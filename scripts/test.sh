@@ -4,7 +4,8 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 source scripts/bootstrap.sh "dev"
 # Real browser (Debian's Chromium, driven by Playwright) and a real PostgreSQL server.
-apt_install chromium chromium-driver postgresql fonts-dejavu-core
+# poppler-utils: pdftotext reads the fund's committee packs and reports in tests/fund/
+apt_install chromium chromium-driver postgresql fonts-dejavu-core poppler-utils
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
 .venv/bin/python -m matcher territory build
 .venv/bin/ruff check matcher tests benchmarks app_pages app.py

@@ -14,9 +14,9 @@ import pandas as pd
 from sqlalchemy import select, update
 
 from matcher.errors import PermissionDenied, ValidationError
-from matcher.services import deals as deal_service
 from matcher.services._common import Actor, actor_of, audit
 from matcher.services.accounts import _new_organisation, _new_user
+from matcher.services.demo_pipeline import seed_pipeline
 from matcher.services.imports import import_records
 from matcher.storage.db import init_db, session_scope
 from matcher.storage.models import Organisation, Project, User, utcnow
@@ -92,9 +92,9 @@ def seed_demo(
     Migrates the database first. Idempotent: a database already holding the
     demo admin account is left untouched. The demo owner account joins the
     organisation owning most premises of ``premises_df`` (its ``owner_org``),
-    the demo holder the one holding most projects; a third of the projects
+    the demo holder the one holding most projects; half of the projects
     (or those whose ``applied_to_fund`` column is true) apply to the fund and
-    the first three of them enter the pipeline. The demo holder's first
+    about half of them enter the pipeline, across every stage. The demo holder's first
     project stays unapplied, its second (if any) has applied.
     """
     if not (demo_enabled() if enabled is None else enabled):
@@ -155,7 +155,7 @@ def seed_demo(
                 flags = projects_df["applied_to_fund"].fillna(False).astype(bool).tolist()
                 applied = [i for i, flag in zip(ids, flags, strict=False) if flag]
             else:
-                # A third of the projects applied; the demo holder keeps its first project
+                # Half of the projects applied; the demo holder keeps its first project
                 # unapplied (to show the "Candidater" step) and has applied with its second.
                 mine = list(
                     s.scalars(
@@ -164,7 +164,8 @@ def seed_demo(
                         .order_by(Project.id)
                     )
                 )
-                applied_set = set(ids[1::3]) | set(mine[1:2])
+                # Half of the projects applied (about 150 of the full demo's 300).
+                applied_set = set(ids[1::2]) | set(mine[1:2])
                 applied_set -= set(mine[:1])
                 applied = sorted(applied_set)
             if applied:
@@ -175,9 +176,8 @@ def seed_demo(
                     .execution_options(synchronize_session=False)
                 )
                 audit(s, admin, "apply_to_fund", "project", None, None, {"project_ids": applied})
-            for project_id in applied[:3]:
-                deal_service.create_deal(actors["fund"], project_id, session=s)
-                n_deals += 1
+            # A synthetic, labelled pipeline across every stage (matcher.fund.demo).
+            n_deals = seed_pipeline(s, actors["fund"], applied)
         return DemoSummary(False, accounts, n_premises, n_projects, n_deals)
 
 

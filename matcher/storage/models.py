@@ -341,11 +341,18 @@ class PremiseRequest(Base):
 
 
 class Deal(Timestamped, Base):
-    """A project (optionally with a kept match) in the fund's pipeline."""
+    """A project (optionally with a kept match) in the fund's pipeline.
+
+    ``impact`` and ``esg`` hold checked, versioned structures (see
+    :func:`matcher.fund.impact.check_impact` and :func:`matcher.fund.esg.check_grid`,
+    ``schema_version`` inside); the deal belongs to one fund organisation.
+    """
 
     __tablename__ = "deals"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    #: The fund organisation that owns the deal (its notes and decisions go with it).
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"), index=True)
     project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"), index=True)
     premise_id: Mapped[int | None] = mapped_column(ForeignKey("premises.id"))
     match_id: Mapped[int | None] = mapped_column(ForeignKey("kept_matches.id", ondelete="SET NULL"))
@@ -355,6 +362,31 @@ class Deal(Timestamped, Base):
     esg: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     summary: Mapped[str | None] = mapped_column(Text)
     officer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    #: Due-diligence checklist ``{"version", "items": {code: {done, comment}}}``.
+    checklist: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    committee_decision: Mapped[str | None] = mapped_column(String(20))
+    committee_ticket_eur: Mapped[float | None] = mapped_column(Float)
+    committee_conditions: Mapped[str | None] = mapped_column(Text)
+    committee_date: Mapped[dt.date | None] = mapped_column(Date)
+    opened_on: Mapped[dt.date | None] = mapped_column(Date)
+    #: Labelled synthetic deal of the demo.
+    synthetic: Mapped[bool] = mapped_column(Boolean, default=False)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class FundScenario(Timestamped, Base):
+    """A saved set of portfolio rules of a fund organisation (see matcher.fund.scenario)."""
+
+    __tablename__ = "fund_scenarios"
+    __table_args__ = (UniqueConstraint("organisation_id", "name"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    rules: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     __mapper_args__ = {"version_id_col": version}
@@ -372,6 +404,8 @@ class DealDecision(Base):
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     decided_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     reason: Mapped[str] = mapped_column(Text)
+    #: For a committee's decision: approved, declined or postponed (else None).
+    committee_decision: Mapped[str | None] = mapped_column(String(20))
 
 
 class DealNote(Base):

@@ -104,65 +104,7 @@ def test_another_holder_does_not_see_these_projects(page, outsiders, actors):
     }
 
 
-# --- Pipeline -----------------------------------------------------------------------------
-def test_fund_moves_a_deal_with_a_reason(page, actors):
-    fund = actors["fund"]
-    deal = deals.list_deals(fund)[0]
-    at = page("pipeline", fund)
-    assert not at.exception
-    at.selectbox(key="pipeline_deal").set_value(deal["id"]).run()
-    at.selectbox(key=f"pipeline_stage_{deal['id']}").set_value("qualified")
-    at.text_input(key=f"pipeline_reason_{deal['id']}").input("Dossier complet")
-    button(at, "Déplacer").click().run()
-    assert not at.exception, at.exception
-    moved = deals.get_deal(fund, deal["id"])
-    assert moved["stage"] == "qualified"
-    assert moved["decisions"][-1]["reason"] == "Dossier complet"
-
-
-def test_moving_without_reason_is_refused(page, actors):
-    fund = actors["fund"]
-    deal = deals.list_deals(fund)[-1]
-    at = page("pipeline", fund)
-    at.selectbox(key="pipeline_deal").set_value(deal["id"]).run()
-    at.selectbox(key=f"pipeline_stage_{deal['id']}").set_value("declined")
-    button(at, "Déplacer").click().run()
-    assert texts(at, "error") == ["Indiquez le motif de la décision."]
-    assert deals.get_deal(fund, deal["id"])["stage"] == deal["stage"]
-
-
-def test_fund_sets_ticket_and_adds_a_note(page, actors):
-    fund = actors["fund"]
-    deal = deals.list_deals(fund)[0]
-    at = page("pipeline", fund)
-    at.selectbox(key="pipeline_deal").set_value(deal["id"]).run()
-    at.number_input(key=f"pipeline_ticket_{deal['id']}").set_value(250000.0)
-    at.number_input(key=f"pipeline_jobs_{deal['id']}").set_value(6)
-    button(at, "Enregistrer").click().run()
-    assert not at.exception
-    saved = deals.get_deal(fund, deal["id"])
-    assert saved["ticket_eur"] == 250000.0 and saved["impact"]["jobs"] == 6
-    at.text_area(key=f"pipeline_note_{deal['id']}").input("Visite prévue en mars")
-    button(at, "Ajouter la note").click().run()
-    assert any(n["body"] == "Visite prévue en mars" for n in deals.list_notes(fund, deal["id"]))
-
-
-def test_board_lists_every_stage(page, actors):
-    at = page("pipeline", actors["fund"])
-    heads = [t for t in texts(at, "markdown") if t.startswith("**")]
-    assert any(h.startswith("**Identifié**") for h in heads)
-    assert any(h.startswith("**Refusé**") for h in heads)
-
-
-# --- Portefeuille -------------------------------------------------------------------------
-def test_portfolio_indicators(page, actors):
-    at = page("portefeuille", actors["fund"])
-    assert not at.exception
-    values = {m.label: m.value for m in at.metric}
-    assert int(values["Dossiers actifs"]) == len(
-        [d for d in deals.list_deals(actors["fund"]) if d["stage"] != "declined"]
-    )
-    assert texts(at, "info")  # optimiser not available yet: said so in French
+# Pipeline and Portefeuille: tests/app/test_fund_pages.py
 
 
 # --- Administration -----------------------------------------------------------------------

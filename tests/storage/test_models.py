@@ -53,6 +53,7 @@ def test_every_required_table_exists():
         "deals",
         "deal_decisions",
         "deal_notes",
+        "fund_scenarios",
         "import_batches",
         "audit_log",
         "catalogue_state",
