@@ -160,7 +160,7 @@ def test_xlsx_with_numbered_row_above_header(tmp_path) -> None:
 def test_corrupt_xlsx_refused(tmp_path) -> None:
     path = tmp_path / "faux.xlsx"
     with zipfile.ZipFile(path, "w") as zf:
-        zf.writestr("hello.txt", "pas un classeur")
+        zf.writestr("hello.bin", "pas un classeur")
     with pytest.raises(ImportFileError, match="XLSX"):
         read_table(path)
 
