@@ -27,6 +27,8 @@ RATIO_FLOOR_BYTES = 1024 * 1024
 _CHUNK = 1 << 16
 #: Extensions of the data files a zipped upload may hold.
 DATA_SUFFIXES = (".csv", ".txt", ".tsv", ".xlsx", ".geojson", ".json", ".js", ".gpkg")
+#: Members that make a zipped upload refused (archives are not opened inside archives).
+ARCHIVE_SUFFIXES = (".zip", ".gz", ".7z", ".rar", ".tar", ".bz2", ".xz")
 
 
 def _broken(path: Path, detail: str = "") -> ImportFileError:
@@ -136,7 +138,7 @@ def data_members(zf: zipfile.ZipFile) -> list[zipfile.ZipInfo]:
         name = PurePosixPath(info.filename)
         if info.is_dir() or name.name.startswith(".") or "__MACOSX" in name.parts:
             continue
-        if name.suffix.lower() in DATA_SUFFIXES:
+        if name.suffix.lower() in DATA_SUFFIXES + ARCHIVE_SUFFIXES:
             out.append(info)
     return out
 
@@ -166,6 +168,12 @@ def extract_single(path: Path, limits: lim.ReadLimits | None = None) -> Iterator
                 path=str(path),
             )
         info = members[0]
+        if PurePosixPath(info.filename).suffix.lower() in ARCHIVE_SUFFIXES:
+            raise ImportFileError(
+                f"« {path.name} » contient une autre archive (« {info.filename} ») : "
+                "décompressez-la avant l'import.",
+                path=str(path),
+            )
         verify_members(path, zf, [info.filename])
         folder = Path(tempfile.mkdtemp(prefix="matcher-zip-"))
         try:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import math
 import re
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -244,10 +245,12 @@ def read_gpkg(path: Path, limits: lim.ReadLimits | None = None) -> GeoRows:
         path=str(path),
     )
     try:
-        layers = pyogrio.list_layers(path)
-        if len(layers) == 0:
-            raise unreadable
-        info = pyogrio.read_info(path, layer=0)
+        with warnings.catch_warnings():  # GDAL's English warnings: the refusal says it in French
+            warnings.simplefilter("ignore", RuntimeWarning)
+            layers = pyogrio.list_layers(path)
+            if len(layers) == 0:
+                raise unreadable
+            info = pyogrio.read_info(path, layer=0)
     except ImportFileError:
         raise
     except Exception as exc:  # GDAL's errors are English: never shown
@@ -261,7 +264,9 @@ def read_gpkg(path: Path, limits: lim.ReadLimits | None = None) -> GeoRows:
     if count * max(len(fields), 1) > limits.max_cells:
         raise lim.refuse(path, "max_cells", count * max(len(fields), 1))
     try:
-        meta, _fids, wkb, columns = pyogrio.raw.read(path, layer=0)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            meta, _fids, wkb, columns = pyogrio.raw.read(path, layer=0)
     except Exception as exc:
         raise unreadable from exc
     issues: list[Issue] = []

@@ -300,7 +300,9 @@ def _is_workbook(path: Path) -> bool:
         names = zf.namelist()
     if any(n.startswith("xl/") or n == "[Content_Types].xml" for n in names):
         return True
-    return not any(n.lower().endswith(archive.DATA_SUFFIXES) for n in names)
+    return not any(
+        n.lower().endswith(archive.DATA_SUFFIXES + archive.ARCHIVE_SUFFIXES) for n in names
+    )
 
 
 def _unexpected(path: Path, exc: Exception) -> ImportFileError:

@@ -95,13 +95,23 @@ def _corrupt(path: Path, what: str) -> ImportFileError:
     )
 
 
+def _forbidden(path: Path) -> ImportFileError:
+    return ImportFileError(
+        f"« {path.name} » contient une déclaration XML interdite (DTD, entités ou référence "
+        "externe) : refusé par sécurité. Enregistrez-le de nouveau depuis un tableur.",
+        path=str(path),
+    )
+
+
 def _parse_small(path: Path, zf: ZipFile, name: str):
     info = zf.getinfo(name)
     if info.file_size > _SMALL_PART_BYTES:
         raise lim.refuse(path, "max_uncompressed_bytes", info.file_size, where=name)
     try:
         return fromstring(zf.read(name), forbid_dtd=True)
-    except (ParseError, DefusedXmlException, ValueError) as exc:
+    except DefusedXmlException as exc:
+        raise _forbidden(path) from exc
+    except (ParseError, ValueError) as exc:
         raise _corrupt(path, f"sa partie « {name} » n'est pas un XML valide") from exc
 
 
@@ -399,14 +409,16 @@ def scan_workbook(path: Path, limits: lim.ReadLimits | None = None) -> SheetScan
     """Return the pre-check of the first worksheet; raise ImportFileError (French) on any bound."""
     limits = limits or lim.current()
     with archive.open_checked(path, limits) as zf:
-        name, part, shared = _first_worksheet(path, zf)
         archive.verify_members(path, zf)
+        name, part, shared = _first_worksheet(path, zf)
         scan = SheetScan(name=name, part=part)
         try:
             lengths = _shared_string_lengths(path, zf, shared, limits) if shared else array("q")
             _SheetScanner(path, scan, lengths, limits).feed(zf, part)
-        except (ParseError, DefusedXmlException) as exc:
-            raise _corrupt(path, "une de ses parties XML est invalide ou interdite") from exc
+        except DefusedXmlException as exc:
+            raise _forbidden(path) from exc
+        except ParseError as exc:
+            raise _corrupt(path, "une de ses parties XML est invalide") from exc
     return scan
 
 
