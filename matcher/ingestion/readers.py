@@ -203,6 +203,10 @@ def iter_csv_chunks(
             first_chunk = False
             return RawTable(frame, lines, path, "csv", encoding, sep, header_line, issues)
 
+        while len(rows) > rows_per_chunk:  # a wide file: the header scan already holds more
+            total += rows_per_chunk
+            yield emit(rows[:rows_per_chunk], starts[:rows_per_chunk])
+            rows, starts = rows[rows_per_chunk:], starts[rows_per_chunk:]
         try:
             for row in reader:
                 if len(row) > limits.max_columns:
