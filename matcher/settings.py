@@ -61,7 +61,7 @@ MAX_ROWS = _env_int("MATCHER_MAX_ROWS", 2_000_000)
 #: Columns of one file (header cells, sheet columns, distinct properties).
 MAX_COLUMNS = _env_int("MATCHER_MAX_COLUMNS", 4_096)
 #: Cells held at once: the sheet area of an XLSX, a whole table, a chunk of a CSV.
-MAX_CELLS = _env_int("MATCHER_MAX_CELLS", 10_000_000)
+MAX_CELLS = _env_int("MATCHER_MAX_CELLS", 5_000_000)
 #: Characters of one field (CSV field, sheet cell); Excel itself stops at 32,767.
 MAX_FIELD_CHARS = _env_int("MATCHER_MAX_FIELD_CHARS", 131_072)
 #: Characters of one physical line of a CSV file (real files: under 13,000).
