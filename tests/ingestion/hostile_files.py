@@ -237,6 +237,13 @@ def corpus() -> dict[str, bytes]:
         "zip_in_zip.zip": zip_bytes({"inner.zip": zip_bytes({"a.csv": b"nom;x\n1;2\n"})}),
         "two_data_files.zip": zip_bytes({"a.csv": b"nom\n1\n", "b.csv": b"nom\n2\n"}),
         "zip_slip.zip": zip_bytes({"../../evil.csv": b"nom;code_insee\nPoste;01004\n"}),
+        # found by test_fuzz_readers: zipfile raised NotImplementedError ("version 23.5")
+        "unsupported_zip_version.zip": flip_byte(
+            zip_bytes(
+                {n: b"\x00\x00\x00\x00\x01" for n in ("d.zip", "b.geojson", "f.gpkg", "a.csv")}
+            ),
+            741,
+        ),
         "deep_nesting.geojson": deep,
         "features_not_objects.geojson": not_objects,
         "unexpected_geometries.geojson": unexpected,

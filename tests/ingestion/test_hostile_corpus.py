@@ -25,6 +25,7 @@ EXPECTED = {
     "corrupted_member.xlsx": "archive zip endommagée",
     "truncated.xlsx": "archive zip endommagée",
     "zip_in_zip.zip": "contient une autre archive",
+    "unsupported_zip_version.zip": "archive zip endommagée",
     "two_data_files.zip": "2 fichiers de données",
     "deep_nesting.geojson": "profondeur d'imbrication JSON : 100 002 pour 64",
     "features_not_objects.geojson": "aucune colonne",
