@@ -55,6 +55,7 @@ class RawTable:
 
 
 def looks_like_header(row: list[str], width: int) -> bool:
+    """Return True if ``row`` fills at least half of ``width`` with mostly non-numeric cells."""
     cells = [c.strip() for c in row if c is not None and str(c).strip()]
     if len(cells) < max(1, width // 2):
         return False
@@ -151,6 +152,7 @@ def clean_headers(raw: list[object], header_line: int) -> tuple[list[str], list[
 def frame_from_rows(
     rows: list[list[object]], lines: list[int], names: list[str]
 ) -> tuple[pd.DataFrame, np.ndarray]:
+    """Return the rows as a text frame (padded or cut to the header's width) and their lines."""
     width = len(names)
     fixed = []
     for r in rows:

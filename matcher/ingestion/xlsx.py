@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import re
 from array import array
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from pathlib import Path, PurePosixPath
@@ -106,7 +107,9 @@ def _forbidden(path: Path) -> ImportFileError:
 def _parse_small(path: Path, zf: ZipFile, name: str):
     info = zf.getinfo(name)
     if info.file_size > _SMALL_PART_BYTES:
-        raise lim.refuse(path, "max_uncompressed_bytes", info.file_size, where=name)
+        raise _corrupt(
+            path, f"sa partie « {name} » est anormalement grande ({info.file_size} octets)"
+        )
     try:
         return fromstring(zf.read(name), forbid_dtd=True)
     except DefusedXmlException as exc:
@@ -483,7 +486,7 @@ def read_first_sheet(path: Path, limits: lim.ReadLimits | None = None) -> Sheet:
     return Sheet(rows, lines, scan, first_column=start[1])
 
 
-def xlsx_rows(path: Path):
+def xlsx_rows(path: Path) -> Iterator[tuple[int, list[str]]]:
     """Yield ``(sheet row number, cell texts)`` of the first sheet (rows with a value only)."""
     sheet = read_first_sheet(Path(path))
     yield from zip(sheet.lines, sheet.rows, strict=True)
