@@ -47,10 +47,21 @@ fi
 
 SPEC="."
 [ -n "$EXTRAS" ] && SPEC=".[${EXTRAS}]"
-STAMP=".venv/.installed-$(cat pyproject.toml | sha1sum | cut -c1-12)-${EXTRAS:-base}"
+# Reproducible installs: constraints.txt (scripts/lock.sh) pins every version it lists;
+# a dependency added since the last lock still installs, at its newest allowed version.
+CONSTRAINTS=()
+[ -f constraints.txt ] && CONSTRAINTS=(-c constraints.txt)
+LOCKED=(pyproject.toml)
+[ -f constraints.txt ] && LOCKED+=(constraints.txt)
+STAMP=".venv/.installed-$(cat "${LOCKED[@]}" | sha1sum | cut -c1-12)-${EXTRAS:-base}"
 if [ ! -f "$STAMP" ]; then
     .venv/bin/python -m pip install -q --disable-pip-version-check --upgrade pip 2>&1 | grep -v "is ignored" || true
-    .venv/bin/python -m pip install -q --disable-pip-version-check -e "$SPEC" 2>&1 | grep -v "is ignored" || true
+    if ! .venv/bin/python -m pip install -q --disable-pip-version-check "${CONSTRAINTS[@]}" \
+        -e "$SPEC" 2> >(grep -v "is ignored" >&2); then
+        # pyproject.toml asks for a version that constraints.txt excludes (lock older than it)
+        echo "constraints.txt ne convient plus à pyproject.toml : installation sans contraintes ; relancez scripts/lock.sh." >&2
+        .venv/bin/python -m pip install -q --disable-pip-version-check -e "$SPEC" 2>&1 | grep -v "is ignored" || true
+    fi
     .venv/bin/python -c "import matcher, numpy, pandas, streamlit" # fails loudly if the install did
     touch "$STAMP"
 fi

@@ -10,5 +10,7 @@ export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
 .venv/bin/python -m matcher territory build
 .venv/bin/ruff check matcher tests benchmarks app_pages app.py
 .venv/bin/ruff format --check matcher tests benchmarks app_pages app.py
+# Security lint: medium and high findings fail (a justified one carries `# nosec <id>` and why).
+.venv/bin/bandit -q -r matcher app.py app_pages -ll
 # -n 2: the machine has two cores. pytest exits 5 when it collected nothing: that is a failure too.
 .venv/bin/python -m pytest -n 2 --dist loadgroup -q "$@"

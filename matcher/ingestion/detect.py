@@ -46,28 +46,56 @@ def detect_format(head: bytes, path: Path) -> str:
     return "csv"
 
 
+def _first_invalid_utf8(path: Path, skip: int) -> tuple[int, int, int] | None:
+    """Return ``(line, byte offset, byte value)`` of the first invalid UTF-8 byte, or None."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    offset, lines = skip, 1
+    with path.open("rb") as fh:
+        fh.seek(skip)
+        while chunk := fh.read(1 << 20):
+            try:
+                decoder.decode(chunk)
+            except UnicodeDecodeError as exc:
+                # the decoder may hold back up to 3 bytes of the previous chunk
+                at = max(exc.start, 0)
+                line = lines + chunk.count(b"\n", 0, at)
+                return line, offset + at, chunk[at] if at < len(chunk) else 0
+            offset += len(chunk)
+            lines += chunk.count(b"\n")
+        try:
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            return lines, offset, 0
+    return None
+
+
 def detect_encoding(path: Path) -> str:
     """Return ``"utf-8-sig"``, ``"utf-8"`` or ``"cp1252"``/``"latin-1"`` from the file's bytes.
 
     The whole file is checked as UTF-8 incrementally (a latin-1 accent may
     appear only on line 10,000); cp1252 is preferred to latin-1 unless it
-    cannot decode the bytes.
+    cannot decode the bytes. A file that starts with the UTF-8 mark (BOM) but
+    holds bytes that are not UTF-8 is refused, naming the line: its encoding
+    is mixed, and guessing would silently change some of its letters.
     """
-    decoder = codecs.getincrementaldecoder("utf-8")()
     with path.open("rb") as fh:
         first = fh.read(3)
-        if first == codecs.BOM_UTF8:
-            return "utf-8-sig"
-        fh.seek(0)
-        try:
-            while chunk := fh.read(1 << 20):
-                decoder.decode(chunk)
-            decoder.decode(b"", final=True)
-            return "utf-8"
-        except UnicodeDecodeError:
-            pass
-        fh.seek(0)
-        cp1252 = codecs.getincrementaldecoder("cp1252")()
+    if first == codecs.BOM_UTF8:
+        bad = _first_invalid_utf8(path, 3)
+        if bad is not None:
+            line, _offset, byte = bad
+            raise ImportFileError(
+                f"« {path.name} » commence par la marque d'un fichier UTF-8 (BOM) mais contient, "
+                f"ligne {line}, l'octet 0x{byte:02X} qui n'est pas de l'UTF-8 : le fichier "
+                "mélange deux encodages. Enregistrez-le de nouveau en « CSV UTF-8 ».",
+                path=str(path),
+                line=line,
+            )
+        return "utf-8-sig"
+    if _first_invalid_utf8(path, 0) is None:
+        return "utf-8"
+    cp1252 = codecs.getincrementaldecoder("cp1252")()
+    with path.open("rb") as fh:
         try:
             while chunk := fh.read(1 << 20):
                 cp1252.decode(chunk)

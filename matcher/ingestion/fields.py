@@ -228,7 +228,9 @@ def source_ids(c: Candidates, keys: list[str]) -> pd.Series:
     if (ids == "").all():
         parts = [c.text(k).str.lower() for k in keys if k in c.frame.columns]
         joined = parts[0].str.cat(parts[1:], sep="|") if parts else pd.Series("", index=ids.index)
-        ids = joined.map(lambda s: "h" + hashlib.sha1(s.encode("utf-8")).hexdigest()[:15])
+        ids = joined.map(
+            lambda s: "h" + hashlib.sha1(s.encode("utf-8"), usedforsecurity=False).hexdigest()[:15]
+        )
     else:
         for i in np.flatnonzero((ids == "").to_numpy()):
             c.reject(

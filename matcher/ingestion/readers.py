@@ -1,31 +1,43 @@
-"""Read user files as they really are: CSV (any separator/encoding), XLSX, GeoJSON, GeoPackage.
+"""Read user files as they really are: CSV (any separator/encoding), XLSX, GeoJSON, GeoPackage, zip.
 
 :func:`read_table` checks the size before reading anything, detects the
 format from the bytes (not the extension), the text encoding (UTF-8, UTF-8
 with BOM, cp1252 / latin-1), the separator and the header row (title blocks
 and numbered rows above the header are skipped). Every cell is kept as text;
 typed parsing happens later with line numbers at hand.
+
+Every read is bounded (:mod:`matcher.ingestion.limits`): line and field
+lengths, rows, columns and cells of a CSV are checked as it streams, and a
+CSV is cut into chunks whose cell count stays under the cell bound whatever
+its width. Whatever the bytes, a reader returns a table or raises
+:class:`~matcher.errors.ImportFileError` with a French message.
 """
 
 from __future__ import annotations
 
 import csv
 import io
-import json
-import re
-import zipfile
+import logging
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from matcher import settings
-from matcher.errors import ImportFileError
+from matcher.errors import ImportFileError, MatcherError
+from matcher.ingestion import archive, geofiles, xlsx
+from matcher.ingestion import limits as lim
 from matcher.ingestion.detect import detect_encoding, detect_format, detect_separator
-from matcher.ingestion.report import WARNING, Issue
-from matcher.ingestion.xlsx import xlsx_rows
+from matcher.ingestion.report import ERROR, Issue
+from matcher.ingestion.table import (
+    RawTable,
+    clean_headers,
+    drop_blank_unnamed,
+    find_header,
+    frame_from_rows,
+)
 
 #: Rows per chunk when streaming large CSV files.
 CHUNK_ROWS = 50_000
@@ -33,36 +45,6 @@ _SAMPLE_BYTES = 256 * 1024
 _HEADER_SCAN_ROWS = 20
 
 ProgressCallback = Callable[[int, int], None]  # (bytes done, bytes total)
-
-
-@dataclass
-class RawTable:
-    """A file read as text cells, with the source line of every row.
-
-    ``frame`` has one text column per header (empty cells are ``""``);
-    ``lines`` gives each row's line number in the file (the physical line
-    where the record starts for CSV, the sheet row for XLSX, the feature
-    number for GeoJSON/GeoPackage). ``geometry`` holds shapely geometries for
-    geographic formats.
-    """
-
-    frame: pd.DataFrame
-    lines: np.ndarray
-    path: Path
-    format: str
-    encoding: str | None = None
-    separator: str | None = None
-    header_line: int = 1
-    issues: list[Issue] = field(default_factory=list)
-    geometry: list | None = None
-
-    @property
-    def line_label(self) -> str:
-        """Return how a row is named in messages ("ligne" or "entité")."""
-        return "entité" if self.format in {"geojson", "gpkg"} else "ligne"
-
-    def __len__(self) -> int:
-        return len(self.frame)
 
 
 def _size_check(path: Path, max_bytes: int | None) -> int:
@@ -87,86 +69,45 @@ def _size_check(path: Path, max_bytes: int | None) -> int:
     return size
 
 
-def _looks_like_header(row: list[str], width: int) -> bool:
-    cells = [c.strip() for c in row if c is not None and str(c).strip()]
-    if len(cells) < max(1, width // 2):
-        return False
-    numeric = sum(1 for c in cells if re.fullmatch(r"[-+]?\d+([.,]\d+)?", c))
-    return numeric <= len(cells) // 4
+def _bounded_lines(text: io.TextIOBase, path: Path, limits: lim.ReadLimits) -> Iterator[str]:
+    """Yield the physical lines of ``text``, refusing one longer than the line bound.
 
-
-def _find_header(rows: list[list[str]]) -> int:
-    """Return the index of the header among the first rows (title blocks skipped)."""
-    if not rows:
-        return 0
-    width = max(len([c for c in r if str(c).strip()]) for r in rows)
-    for i, row in enumerate(rows[:_HEADER_SCAN_ROWS]):
-        if _looks_like_header(row, width):
-            return i
-    return 0
-
-
-def _clean_headers(raw: list[object], header_line: int) -> tuple[list[str], list[Issue]]:
-    """Return unique header names; report duplicated and missing names."""
-    issues: list[Issue] = []
-    names: list[str] = []
-    seen: dict[str, int] = {}
-    for j, cell in enumerate(raw):
-        name = "" if cell is None else str(cell).replace("\ufeff", "").strip()
-        if not name:
-            name = f"colonne_{j + 1}"
-            issues.append(
-                Issue(
-                    header_line,
-                    name,
-                    "",
-                    f"En-tête manquant en colonne {j + 1} : la colonne est nommée « {name} ».",
-                    WARNING,
-                )
+    ``readline`` is given the bound, so a file made of one huge line is never
+    held whole in memory.
+    """
+    limit = limits.max_line_chars
+    number = 0
+    while line := text.readline(limit + 1):
+        number += 1
+        if len(line) > limit and not line.endswith(("\n", "\r")):
+            raise lim.refuse(
+                path,
+                "max_line_chars",
+                None,
+                where=f"ligne {number}",
+                line=number,
+                advice="Vérifiez les fins de ligne et les guillemets du fichier.",
             )
-        if name in seen:
-            first = seen[name]
-            issues.append(
-                Issue(
-                    header_line,
-                    name,
-                    name,
-                    f"En-tête en double : « {name} » apparaît en colonnes {first + 1} et {j + 1} ; "
-                    f"la seconde est renommée « {name} ({j + 1}) ».",
-                    WARNING,
-                )
-            )
-            name = f"{name} ({j + 1})"
-        seen.setdefault(name, j)
-        names.append(name)
-    return names, issues
+        yield line
 
 
-def _frame_from_rows(
-    rows: list[list[object]], lines: list[int], names: list[str]
-) -> tuple[pd.DataFrame, np.ndarray]:
-    width = len(names)
-    fixed = []
-    for r in rows:
-        r = ["" if c is None else str(c) for c in r]
-        fixed.append(r[:width] + [""] * (width - len(r)))
-    frame = (
-        pd.DataFrame(fixed, columns=names, dtype=object)
-        if fixed
-        else pd.DataFrame(columns=names, dtype=object)
+def _csv_error(path: Path, exc: csv.Error, line: int, limits: lim.ReadLimits) -> ImportFileError:
+    """Return the French error for a CSV the csv module cannot split (its text is not shown)."""
+    if "field larger than field limit" in str(exc):
+        return lim.refuse(
+            path,
+            "max_field_chars",
+            None,
+            where=f"ligne {line}",
+            line=line,
+            advice="Un guillemet non fermé en est souvent la cause.",
+        )
+    return ImportFileError(
+        f"« {path.name} », ligne {line} : CSV illisible (guillemets ou caractères de contrôle "
+        "mal placés).",
+        path=str(path),
+        line=line,
     )
-    return frame, np.asarray(lines, dtype=np.int64)
-
-
-def _drop_blank_unnamed(frame: pd.DataFrame, issues: list[Issue]) -> pd.DataFrame:
-    """Drop generated ``colonne_N`` columns that hold no value (Excel padding)."""
-    empty = [
-        c for c in frame.columns if c.startswith("colonne_") and not frame[c].str.strip().any()
-    ]
-    if empty:
-        issues[:] = [i for i in issues if i.column not in empty]
-        frame = frame.drop(columns=empty)
-    return frame
 
 
 class _CountingReader(io.RawIOBase):
@@ -196,9 +137,13 @@ def iter_csv_chunks(
     """Yield the rows of a CSV file as :class:`RawTable` chunks of ``chunk_rows`` rows.
 
     Encoding, separator and header are detected once; line numbers follow the
-    physical lines (a quoted field spanning two lines counts both).
+    physical lines (a quoted field spanning two lines counts both). A chunk
+    holds fewer rows when the file is wide, so that it never holds more cells
+    than the cell bound. Raises :class:`ImportFileError` (French) at the first
+    bound crossed: line or field length, row or column count.
     """
     path = Path(path)
+    limits = lim.current()
     size = _size_check(path, max_bytes)
     with path.open("rb") as fh:
         head = fh.read(_SAMPLE_BYTES)
@@ -207,27 +152,41 @@ def iter_csv_chunks(
     encoding = detect_encoding(path)
     sample = head.decode(encoding, errors="replace")
     sep = detect_separator(sample)
+    # process-wide setting: every reader sets the same bound before splitting fields
+    csv.field_size_limit(limits.max_field_chars)
     with path.open("rb") as raw_fh:
         counting = _CountingReader(raw_fh, progress, size)
-        text = io.TextIOWrapper(io.BufferedReader(counting), encoding=encoding, newline="")
-        reader = csv.reader(text, delimiter=sep)
+        text = io.TextIOWrapper(
+            io.BufferedReader(counting), encoding=encoding, errors="replace", newline=""
+        )
+        reader = csv.reader(_bounded_lines(text, path, limits), delimiter=sep)
         scanned: list[tuple[list[str], int]] = []
-        for row in reader:
-            scanned.append((row, reader.line_num))
-            if len(scanned) > _HEADER_SCAN_ROWS:
-                break
+        try:
+            for row in reader:
+                scanned.append((row, reader.line_num))
+                if len(row) > limits.max_columns:
+                    raise lim.refuse(
+                        path, "max_columns", len(row), where=f"ligne {reader.line_num}"
+                    )
+                if len(scanned) > _HEADER_SCAN_ROWS:
+                    break
+        except csv.Error as exc:
+            raise _csv_error(path, exc, reader.line_num + 1, limits) from exc
         if not any(any(c.strip() for c in r) for r, _ in scanned):
             raise ImportFileError(
                 f"Fichier vide : « {path.name} » ne contient ni en-tête ni données.",
                 path=str(path),
             )
-        h = _find_header([r for r, _ in scanned])
+        h = find_header([r for r, _ in scanned])
         header_line = scanned[h][1]
-        names, header_issues = _clean_headers(scanned[h][0], header_line)
+        names, header_issues = clean_headers(scanned[h][0], header_line)
+        width = max(len(names), 1)
+        rows_per_chunk = max(1, min(chunk_rows, limits.max_cells // width))
         # a record starts on the line after the previous record's last line
         prev_end = header_line
         rows: list[list[str]] = []
         starts: list[int] = []
+        total = 0
         for row, end in scanned[h + 1 :]:
             rows.append(row)
             starts.append(prev_end + 1)
@@ -237,147 +196,153 @@ def iter_csv_chunks(
         def emit(rows_: list[list[str]], starts_: list[int]) -> RawTable:
             nonlocal first_chunk
             keep = [i for i, r in enumerate(rows_) if any(c.strip() for c in r)]
-            frame, lines = _frame_from_rows(
+            frame, lines = frame_from_rows(
                 [rows_[i] for i in keep], [starts_[i] for i in keep], names
             )
             issues = list(header_issues) if first_chunk else []
             first_chunk = False
             return RawTable(frame, lines, path, "csv", encoding, sep, header_line, issues)
 
+        while len(rows) > rows_per_chunk:  # a wide file: the header scan already holds more
+            total += rows_per_chunk
+            yield emit(rows[:rows_per_chunk], starts[:rows_per_chunk])
+            rows, starts = rows[rows_per_chunk:], starts[rows_per_chunk:]
         try:
             for row in reader:
+                if len(row) > limits.max_columns:
+                    raise lim.refuse(
+                        path, "max_columns", len(row), where=f"ligne {reader.line_num}"
+                    )
                 rows.append(row)
                 starts.append(prev_end + 1)
                 prev_end = reader.line_num
-                if len(rows) >= chunk_rows:
+                if len(rows) >= rows_per_chunk:
+                    total += len(rows)
+                    if total > limits.max_rows:
+                        raise lim.refuse(path, "max_rows", None, advice="Découpez le fichier.")
                     yield emit(rows, starts)
                     rows, starts = [], []
         except csv.Error as exc:
-            raise ImportFileError(
-                f"« {path.name} », ligne {prev_end + 1} : CSV illisible ({exc}).",
-                path=str(path),
-                line=prev_end + 1,
-            ) from exc
+            raise _csv_error(path, exc, prev_end + 1, limits) from exc
+        total += len(rows)
+        if total > limits.max_rows:
+            raise lim.refuse(path, "max_rows", total, advice="Découpez le fichier.")
         if rows or first_chunk:
             yield emit(rows, starts)
 
 
 def _read_csv(path: Path, max_bytes: int | None, progress: ProgressCallback | None) -> RawTable:
-    chunks = list(iter_csv_chunks(path, progress=progress, max_bytes=max_bytes))
+    limits = lim.current()
+    chunks = []
+    cells = 0
+    for chunk in iter_csv_chunks(path, progress=progress, max_bytes=max_bytes):
+        cells += chunk.frame.size
+        if cells > limits.max_cells:  # one frame for the whole file: bound it too
+            raise lim.refuse(
+                path, "max_cells", None, advice="Découpez le fichier ou retirez des colonnes."
+            )
+        chunks.append(chunk)
     first = chunks[0]
     if len(chunks) > 1:
         first.frame = pd.concat([c.frame for c in chunks], ignore_index=True)
         first.lines = np.concatenate([c.lines for c in chunks])
-    first.frame = _drop_blank_unnamed(first.frame, first.issues)
+    first.frame = drop_blank_unnamed(first.frame, first.issues)
     return first
 
 
-def _cell_text(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
-        return str(int(value))
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    return str(value)
+_PROBLEM_REASONS = {
+    "formula": (
+        "Cellule calculée par une formule sans valeur enregistrée : la ligne est rejetée. "
+        "Ouvrez le classeur dans un tableur, enregistrez-le (les formules sont alors "
+        "calculées) et réimportez-le."
+    ),
+}
+
+
+def _problem_issues(sheet: xlsx.Sheet, names: list[str], header_line: int) -> list[Issue]:
+    """Return one error per data row holding a cell the sheet shows but gives no value for."""
+    issues = []
+    for row, cells in sorted(sheet.scan.problems.items()):
+        if row <= header_line:
+            continue
+        for column, what in cells[:5]:
+            j = column - sheet.first_column
+            name = names[j] if 0 <= j < len(names) else f"colonne {column + 1}"
+            reason = _PROBLEM_REASONS.get(
+                what,
+                f"Cellule en erreur « {what} » (formule) : la ligne est rejetée. "
+                "Corrigez la formule dans le tableur puis réimportez.",
+            )
+            issues.append(Issue(row, name, "" if what == "formula" else what, reason, ERROR))
+    return issues
 
 
 def _read_xlsx(path: Path) -> RawTable:
-    try:
-        rows, lines = [], []
-        for i, cells in xlsx_rows(path):
-            if any(c.strip() for c in cells):
-                rows.append(cells)
-                lines.append(i)
-    except (zipfile.BadZipFile, KeyError, ValueError, IndexError) as exc:
-        raise ImportFileError(
-            f"« {path.name} » ressemble à une archive mais n'est pas un classeur XLSX lisible "
-            f"({type(exc).__name__} : {exc}).",
-            path=str(path),
-        ) from exc
-    except SyntaxError as exc:  # ElementTree.ParseError
-        raise ImportFileError(
-            f"« {path.name} » : feuille XLSX corrompue ({exc}).", path=str(path)
-        ) from exc
+    sheet = xlsx.read_first_sheet(path)
+    rows, lines = sheet.rows, sheet.lines
     if not rows:
         raise ImportFileError(
             f"Fichier vide : la feuille de « {path.name} » est vide.", path=str(path)
         )
-    h = _find_header(rows)
-    names, issues = _clean_headers(rows[h], lines[h])
-    frame, line_arr = _frame_from_rows(rows[h + 1 :], lines[h + 1 :], names)
-    frame = _drop_blank_unnamed(frame, issues)
+    h = find_header(rows)
+    names, issues = clean_headers(rows[h], lines[h])
+    frame, line_arr = frame_from_rows(rows[h + 1 :], lines[h + 1 :], names)
+    issues += _problem_issues(sheet, names, lines[h])
+    frame = drop_blank_unnamed(frame, issues)
     return RawTable(frame, line_arr, path, "xlsx", None, None, lines[h], issues)
 
 
-def _json_text(path: Path) -> str:
-    encoding = detect_encoding(path)
-    text = path.read_text(encoding=encoding)
-    start = text.find("{")
-    return text[start:].rstrip().rstrip(";") if start > 0 else text
+def _read_geo(path: Path, fmt: str) -> RawTable:
+    geo = geofiles.read_gpkg(path) if fmt == "gpkg" else geofiles.read_geojson(path)
+    frame, lines = frame_from_rows(geo.rows, list(range(1, len(geo.rows) + 1)), geo.names)
+    return RawTable(frame, lines, path, fmt, None, None, 0, geo.issues, geo.geometries)
 
 
-def _prop_text(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, dict | list):
-        return json.dumps(value, ensure_ascii=False)
-    return _cell_text(value)
+def _is_workbook(path: Path) -> bool:
+    """Return True if the zip at ``path`` is a workbook (else a zipped upload of one data file)."""
+    with archive.open_checked(path) as zf:
+        names = zf.namelist()
+    if any(n.startswith("xl/") or n == "[Content_Types].xml" for n in names):
+        return True
+    return not any(
+        n.lower().endswith(archive.DATA_SUFFIXES + archive.ARCHIVE_SUFFIXES) for n in names
+    )
 
 
-def _read_geojson(path: Path) -> RawTable:
-    from shapely.geometry import shape
+def _unexpected(path: Path, exc: Exception) -> ImportFileError:
+    """Return the French error standing for a reader failure no check foresaw.
 
+    The cause stays attached (``__cause__``) and is logged for developers;
+    the user reads no Python text. The fuzzing tests fail on this message.
+    """
+    logging.getLogger(__name__).exception("lecture imprévue de %s", path)
+    return ImportFileError(
+        f"« {path.name} » n'a pas pu être lu : contenu inattendu pour un fichier "
+        f"{path.suffix.lstrip('.').upper() or 'de données'} (erreur inattendue du lecteur).",
+        path=str(path),
+    )
+
+
+@contextmanager
+def _guarded(path: Path) -> Iterator[None]:
+    """Turn any non-matcher exception raised while reading into :func:`_unexpected`."""
     try:
-        data = json.loads(_json_text(path))
-    except json.JSONDecodeError as exc:
+        yield
+    except MatcherError:
+        raise
+    except MemoryError as exc:
         raise ImportFileError(
-            f"« {path.name} » n'est pas un JSON valide (ligne {exc.lineno}, colonne {exc.colno} : "
-            f"{exc.msg}).",
-            path=str(path),
-            line=exc.lineno,
+            f"« {path.name} » : mémoire insuffisante pour le lire ; découpez-le.", path=str(path)
         ) from exc
-    if not isinstance(data, dict) or data.get("type") != "FeatureCollection":
-        raise ImportFileError(
-            f"« {path.name} » n'est pas une FeatureCollection GeoJSON.", path=str(path)
-        )
-    features = data.get("features") or []
-    issues: list[Issue] = []
-    rows, geoms = [], []
-    keys: dict[str, None] = {}
-    for f in features:
-        for k in f.get("properties") or {}:
-            keys.setdefault(str(k), None)
-    names = list(keys)
-    for n, f in enumerate(features, start=1):
-        props = f.get("properties") or {}
-        rows.append([_prop_text(props.get(k)) for k in names])
-        g = f.get("geometry")
-        try:
-            geoms.append(shape(g) if g else None)
-        except (ValueError, TypeError, AttributeError, KeyError) as exc:
-            geoms.append(None)
-            issues.append(Issue(n, "geometry", str(g)[:80], f"Géométrie illisible : {exc}."))
-    frame, lines = _frame_from_rows(rows, list(range(1, len(rows) + 1)), names)
-    return RawTable(frame, lines, path, "geojson", None, None, 0, issues, geoms)
+    except Exception as exc:
+        raise _unexpected(path, exc) from exc
 
 
-def _read_gpkg(path: Path) -> RawTable:
-    import pyogrio.raw
-    import shapely
-
-    try:
-        meta, _fids, wkb, fields = pyogrio.raw.read(path)
-    except Exception as exc:  # pyogrio raises several DataSource errors
-        raise ImportFileError(
-            f"« {path.name} » n'est pas un GeoPackage lisible ({exc}).", path=str(path)
-        ) from exc
-    names = [str(c) for c in meta["fields"]]
-    n = len(wkb) if wkb is not None else (len(fields[0]) if fields else 0)
-    rows = [[_prop_text(col[i]) for col in fields] for i in range(n)]
-    geoms = list(shapely.from_wkb(wkb)) if wkb is not None else [None] * n
-    frame, lines = _frame_from_rows(rows, list(range(1, n + 1)), names)
-    return RawTable(frame, lines, path, "gpkg", None, None, 0, [], geoms)
+def _head(path: Path, max_bytes: int | None) -> str:
+    _size_check(path, max_bytes)
+    with path.open("rb") as fh:
+        head = fh.read(4096)
+    return detect_format(head, path)
 
 
 def iter_tables(
@@ -393,18 +358,43 @@ def iter_tables(
     anything is read.
     """
     path = Path(path)
-    _size_check(path, max_bytes)
-    with path.open("rb") as fh:
-        head = fh.read(4096)
-    if detect_format(head, path) != "csv":
+    with _guarded(path):
+        fmt = _head(path, max_bytes)
+    if fmt != "csv":
         yield read_table(path, max_bytes=max_bytes, progress=progress)
         return
     rows = chunk_rows or CHUNK_ROWS
-    for chunk in iter_csv_chunks(path, chunk_rows=rows, progress=progress, max_bytes=max_bytes):
-        chunk.frame = _drop_blank_unnamed(chunk.frame, chunk.issues)
+    chunks = iter_csv_chunks(path, chunk_rows=rows, progress=progress, max_bytes=max_bytes)
+    while True:
+        with _guarded(path):
+            chunk = next(chunks, None)
+            if chunk is None:
+                return
+            chunk.frame = drop_blank_unnamed(chunk.frame, chunk.issues)
         if chunk.frame.shape[1] == 0:
             raise ImportFileError(f"« {path.name} » ne contient aucune colonne.", path=str(path))
         yield chunk
+
+
+def _read_any(
+    path: Path, max_bytes: int | None, progress: ProgressCallback | None, in_archive: bool
+) -> RawTable:
+    fmt = _head(path, max_bytes)
+    if fmt == "xlsx" and not _is_workbook(path):
+        if in_archive:
+            raise ImportFileError(
+                f"« {path.name} » est une archive dans une archive : décompressez-la d'abord.",
+                path=str(path),
+            )
+        with archive.extract_single(path) as inner:
+            table = _read_any(inner, max_bytes, progress, in_archive=True)
+        table.path = path  # messages name the upload, not the temporary copy
+        return table
+    if fmt == "csv":
+        return _read_csv(path, max_bytes, progress)
+    if fmt == "xlsx":
+        return _read_xlsx(path)
+    return _read_geo(path, fmt)
 
 
 def read_table(
@@ -418,24 +408,16 @@ def read_table(
 
     ``mapping`` (``{target field: file column}``), when given, renames those
     columns to their target names (other columns are kept as they are).
+    A zip that is not a workbook is read as the one data file it holds.
 
     Raises :class:`~matcher.errors.ImportFileError` (message in French) for a
     missing, empty, binary or too large file (the size is checked before any
-    byte is read), an unreadable workbook or invalid JSON.
+    byte is read), a file beyond a bound of :mod:`matcher.ingestion.limits`,
+    an unreadable workbook or invalid JSON; never another exception.
     """
     path = Path(path)
-    _size_check(path, max_bytes)
-    with path.open("rb") as fh:
-        head = fh.read(4096)
-    fmt = detect_format(head, path)
-    if fmt == "csv":
-        table = _read_csv(path, max_bytes, progress)
-    elif fmt == "xlsx":
-        table = _read_xlsx(path)
-    elif fmt == "gpkg":
-        table = _read_gpkg(path)
-    else:
-        table = _read_geojson(path)
+    with _guarded(path):
+        table = _read_any(path, max_bytes, progress, in_archive=False)
     if table.frame.shape[1] == 0:
         raise ImportFileError(f"« {path.name} » ne contient aucune colonne.", path=str(path))
     if mapping:

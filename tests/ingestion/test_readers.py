@@ -160,7 +160,7 @@ def test_xlsx_with_numbered_row_above_header(tmp_path) -> None:
 def test_corrupt_xlsx_refused(tmp_path) -> None:
     path = tmp_path / "faux.xlsx"
     with zipfile.ZipFile(path, "w") as zf:
-        zf.writestr("hello.txt", "pas un classeur")
+        zf.writestr("hello.bin", "pas un classeur")
     with pytest.raises(ImportFileError, match="XLSX"):
         read_table(path)
 
@@ -269,3 +269,190 @@ def test_read_table_with_mapping(make_file) -> None:
     assert table.frame.columns.tolist() == ["floor_area_m2", "Ville"]
     with pytest.raises(ImportFileError, match="Absente"):
         read_table(path, {"floor_area_m2": "Absente"})
+
+
+# --- bounded readers (issue 16) --------------------------------------------------------
+
+from tests.ingestion import hostile_files as hf  # noqa: E402
+
+
+def test_every_real_workbook_reads_with_calamine(raw_dir) -> None:
+    """openpyxl refuses the Occitanie export; calamine reads it and every other XLSX."""
+    sizes = {}
+    for path in sorted(raw_dir.glob("**/*.xlsx")):
+        table = read_table(path)
+        sizes[path.name] = len(table)
+        assert not [i for i in table.issues if i.severity == "error"], path.name
+    assert sizes["tierslieuxoccitanie.xlsx"] == 104
+    assert sizes["foncier_qp.xlsx"] == 28825
+
+
+def test_xlsx_values_as_text(tmp_path) -> None:
+    sheet = hf.sheet_xml(
+        [
+            '<row r="1">'
+            + hf.cell_xml("A1", "nom", "inlineStr")
+            + hf.cell_xml("B1", "v", "inlineStr")
+            + "</row>",
+            '<row r="3">'
+            + hf.cell_xml("A3", "a", "inlineStr")
+            + hf.cell_xml("B3", 1, "b")
+            + "</row>",
+            '<row r="4">'
+            + hf.cell_xml("A4", "b", "inlineStr")
+            + hf.cell_xml("B4", "0.1")
+            + "</row>",
+            '<row r="5">'
+            + hf.cell_xml("A5", "c", "inlineStr")
+            + hf.cell_xml("B5", "12.0")
+            + "</row>",
+        ]
+    )
+    path = tmp_path / "t.xlsx"
+    path.write_bytes(hf.workbook_bytes(sheet))
+    table = read_table(path)
+    assert table.frame["v"].tolist() == ["VRAI", "0.1", "12"]
+    assert table.lines.tolist() == [3, 4, 5]
+
+
+def test_sheet_starting_right_and_low_keeps_positions(tmp_path) -> None:
+    sheet = hf.sheet_xml(
+        [
+            '<row r="4">'
+            + hf.cell_xml("C4", "nom", "inlineStr")
+            + hf.cell_xml("D4", "surface", "inlineStr")
+            + "</row>",
+            '<row r="5">'
+            + hf.cell_xml("C5", "Poste", "inlineStr")
+            + hf.cell_xml("D5", None, formula="1/0")
+            + "</row>",
+        ]
+    )
+    path = tmp_path / "decale.xlsx"
+    path.write_bytes(hf.workbook_bytes(sheet))
+    table = read_table(path)
+    assert table.header_line == 4 and table.lines.tolist() == [5]
+    assert [(i.line, i.column, i.severity) for i in table.issues] == [(5, "surface", "error")]
+
+
+@pytest.mark.parametrize(
+    ("limit", "value", "data", "fragment"),
+    [
+        ("MAX_LINE_CHARS", 50, b"nom;x\n" + b"a" * 80 + b";1\n", "longueur d'une ligne"),
+        ("MAX_FIELD_CHARS", 20, b'nom;x\n"' + b"a" * 30 + b'";1\n', "longueur d'un champ"),
+        ("MAX_COLUMNS", 3, b"a;b;c;d\n1;2;3;4\n", "nombre de colonnes : 4 pour 3"),
+        ("MAX_ROWS", 5, b"a\n" + b"1\n" * 9, "nombre de lignes"),
+        ("MAX_CELLS", 10, b"a;b\n" + b"1;2\n" * 9, "nombre de cellules"),
+    ],
+)
+def test_csv_bounds(make_file, monkeypatch, limit, value, data, fragment) -> None:
+    from matcher import settings
+
+    monkeypatch.setattr(settings, limit, value)
+    with pytest.raises(ImportFileError, match=fragment) as err:
+        read_table(make_file("borne.csv", data))
+    assert "« borne.csv »" in str(err.value) and "MATCHER_" + limit in str(err.value)
+
+
+def test_wide_csv_chunks_stay_under_the_cell_bound(make_file, monkeypatch) -> None:
+    from matcher import settings
+
+    monkeypatch.setattr(settings, "MAX_CELLS", 100)
+    header = ";".join(f"c{j}" for j in range(20))
+    path = make_file("large.csv", header + "\n" + "\n".join([";".join(["1"] * 20)] * 12))
+    chunks = list(iter_csv_chunks(path, chunk_rows=1000))
+    assert [len(c) for c in chunks] == [5, 5, 2]  # 100 cells / 20 columns = 5 rows a chunk
+
+
+def test_duplicated_headers_give_a_bounded_report(make_file) -> None:
+    """4,000 duplicated headers: 20 listed, the others counted in one warning."""
+    path = make_file("doublons.csv", ";".join(["nom"] * 4000) + "\n" + ";".join(["x"] * 4000))
+    table = read_table(path)
+    assert table.frame.shape == (1, 4000)
+    assert len(table.issues) == 21
+    assert "3 979 autre(s) colonne(s)" in table.issues[-1].reason
+
+
+def test_three_megabyte_single_line_is_refused_at_once(make_file) -> None:
+    path = make_file("ligne.csv", b"nom;" * (3 * 1024 * 1024 // 4))
+    with pytest.raises(ImportFileError, match="longueur d'une ligne : 1 048 576 au plus"):
+        read_table(path)
+
+
+def test_utf8_bom_then_latin1_refused_naming_the_line(make_file) -> None:
+    path = make_file("mixte.csv", b"\xef\xbb\xbfnom\n" + b"a\n" * 5 + b"B\xe9ligneux\n")
+    with pytest.raises(ImportFileError, match="ligne 7, l'octet 0xE9"):
+        read_table(path)
+
+
+def test_zipped_csv_upload(tmp_path) -> None:
+    path = tmp_path / "locaux.zip"
+    path.write_bytes(
+        hf.zip_bytes({"dossier/locaux.csv": b"nom;surface\nPoste;12\n", "__MACOSX/._x": b""})
+    )
+    table = read_table(path)
+    assert table.format == "csv" and table.path == path
+    assert table.frame["nom"].tolist() == ["Poste"]
+
+
+@pytest.mark.parametrize(
+    ("limit", "value", "fragment"),
+    [
+        ("MAX_ZIP_MEMBERS", 3, "nombre de fichiers de l'archive"),
+        ("MAX_UNCOMPRESSED_BYTES", 500, "taille décompressée"),
+    ],
+)
+def test_zip_directory_bounds(tmp_path, monkeypatch, limit, value, fragment) -> None:
+    from matcher import settings
+
+    monkeypatch.setattr(settings, limit, value)
+    sheet, shared = hf.table_sheet([["nom"], ["Poste"]])
+    path = tmp_path / "c.xlsx"
+    path.write_bytes(hf.workbook_bytes(sheet, shared))
+    with pytest.raises(ImportFileError, match=fragment):
+        read_table(path)
+
+
+def test_compression_ratio_bound(tmp_path) -> None:
+    path = tmp_path / "ratio.xlsx"
+    filler = "<row/>" * 1_000_000  # 6 MB that deflate squeezes over 200 times
+    path.write_bytes(hf.workbook_bytes(hf.sheet_xml([filler])))
+    with pytest.raises(ImportFileError, match="taux de compression"):
+        read_table(path)
+
+
+def test_geojson_features_not_objects_are_row_errors(make_file) -> None:
+    data = hf.feature_collection([{"type": "Feature", "properties": {"nom": "a"}}, 7, "x"])
+    table = read_table(make_file("f.geojson", data))
+    assert table.frame["nom"].tolist() == ["a", "", ""]
+    assert [(i.line, i.severity) for i in table.issues] == [(2, "error"), (3, "error")]
+
+
+def test_geojson_size_bound(make_file, monkeypatch) -> None:
+    from matcher import settings
+
+    monkeypatch.setattr(settings, "MAX_JSON_BYTES", 100)
+    with pytest.raises(ImportFileError, match="taille d'un fichier GeoJSON"):
+        read_table(make_file("g.geojson", hf.feature_collection([{"a": "b" * 200}])))
+
+
+def test_cli_prints_a_french_refusal_without_traceback(tmp_path, capsys) -> None:
+    from matcher.cli import main
+
+    path = tmp_path / "champ.csv"
+    path.write_bytes(b'nom;code_insee\n"' + b"y" * 131_073 + b'";01004\n')
+    code = main(
+        [
+            "import",
+            "tiers-lieux",
+            str(path),
+            "--source",
+            "essai",
+            "--dry-run",
+            "--report",
+            str(tmp_path / "r.csv"),
+        ]
+    )
+    out = capsys.readouterr()
+    assert code == 1
+    assert "longueur d'un champ" in out.out and "Traceback" not in out.out + out.err
