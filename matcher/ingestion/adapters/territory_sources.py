@@ -282,7 +282,16 @@ ANCT_PROGRAMMES = Adapter(
 
 # --- France Services sites (1 August 2024) --------------------------------------------------
 
-FRANCE_SERVICES_COLUMNS = ("id", "name", "insee_code", "lon", "lat", "format", "site_type")
+FRANCE_SERVICES_COLUMNS = (
+    "id",
+    "name",
+    "insee_code",
+    "lon",
+    "lat",
+    "format",
+    "site_type",
+    "source_code",
+)
 
 
 def france_services_transform(table: RawTable, report: ValidationReport):
@@ -319,6 +328,7 @@ def france_services_finish(c: Candidates, t: TerritoryLike | None) -> pd.DataFra
             "lat": where["lat"].round(6).to_numpy(),
             "format": c.text("format"),
             "site_type": c.text("site_type"),
+            "source_code": _source_codes(c),
             "line": c.lines,
         }
     )
