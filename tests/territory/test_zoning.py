@@ -134,3 +134,10 @@ def test_enrich_premises_uses_the_premise_point_then_the_town_hall(territory):
     assert out.loc[0, "density_7"] == 1.0 and out.loc[0, "frr"] == 0.0
     assert np.isnan(out.loc[2, "frr"]) and np.isnan(out.loc[2, "density_7"])
     assert np.isfinite(out.loc[2, "nearest_france_services_m"])  # its own point still counts
+
+
+def test_cached_flags_equal_a_fresh_computation(territory):
+    from matcher.territory.zoning import compute_commune_flags
+
+    fresh = compute_commune_flags(territory.communes)
+    pd.testing.assert_frame_equal(territory.communes[fresh.columns], fresh)
