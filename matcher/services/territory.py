@@ -33,7 +33,7 @@ def _fr_pct(share: float, digits: int = 1) -> str:
     """Return a share (0-1) as a French percentage ("12,3 %").
 
     >>> _fr_pct(0.1234)
-    '12,3\\u00a0%'
+    '12,3\\xa0%'
     """
     if share != share:
         return "—"

@@ -36,13 +36,18 @@ from scipy.spatial import cKDTree
 from matcher import geo
 from matcher.settings import REFERENCE_DIR, cache_dir
 from matcher.territory import build, load_territory
-from matcher.territory.zoning import RURAL_MAX_POPULATION, nearest_france_services_m
+from matcher.territory.zoning import (
+    RURAL_MAX_POPULATION,
+    france_services_sites,
+    nearest_france_services_m,
+)
 
 __all__ = [
     "CATCHMENT_RADIUS_KM",
     "RURAL_MAX_POPULATION",
     "commune_attributes",
     "enrich_premises",
+    "france_services_sites",
     "nearest_france_services_m",
     "nearest_station_m",
     "nearest_tiers_lieu_m",
