@@ -30,3 +30,14 @@ def test_figures_command(capsys, territory):
     out = capsys.readouterr().out
     assert "19\u202f934 communes (source : 19\u202f934)" in out
     assert "Rural à habitat très dispersé" in out
+
+
+def test_reference_build_only_some_tables(capsys, tmp_path, monkeypatch, territory):
+    from tests.territory.conftest import EXTRACTS
+
+    monkeypatch.setenv("MATCHER_RAW_DATA_DIR", str(EXTRACTS))
+    out = tmp_path / "ref"
+    assert main(["reference", "build", "--out", str(out), "--only", "frr_communes.csv"]) == 0
+    assert sorted(p.name for p in out.iterdir()) == ["PROVENANCE.md", "frr_communes.csv"]
+    assert main(["reference", "build", "--out", str(out), "--only", "nope.csv"]) == 2
+    assert "Table(s) inconnue(s) : nope.csv" in capsys.readouterr().err
