@@ -27,6 +27,7 @@ the same values.
 
 from __future__ import annotations
 
+import os
 from functools import cache
 
 import numpy as np
@@ -104,7 +105,9 @@ def commune_attributes() -> pd.DataFrame:
     else:
         base = pd.DataFrame(index=t.communes.index)
         base["population_20km"] = _population_within_all(CATCHMENT_RADIUS_KM)
-        base.to_parquet(path)
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")  # never a half-written cache
+        base.to_parquet(tmp)
+        tmp.replace(path)
     c = t.communes
     out = base.copy()
     out["zone"] = c["zone"]

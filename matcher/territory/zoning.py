@@ -23,6 +23,7 @@ Columns added to ``load_territory().communes`` (unknown stays ``<NA>``, never "n
 from __future__ import annotations
 
 import hashlib
+import os
 from functools import cache
 
 import numpy as np
@@ -306,7 +307,8 @@ def commune_flags(communes: pd.DataFrame) -> pd.DataFrame:
         if cached.index.equals(communes.index):
             return cached
     flags = compute_commune_flags(communes)
-    tmp = path.with_suffix(".tmp")
+    # one temporary file per process: parallel test workers may build it at once
+    tmp = path.with_suffix(f".{os.getpid()}.tmp")
     flags.to_parquet(tmp)
     tmp.replace(path)
     return flags
