@@ -35,6 +35,14 @@ class UnknownTerritoryError(MatcherError, KeyError):
         return str(self.args[0]) if self.args else ""
 
 
+class AmbiguousTerritoryError(UnknownTerritoryError):
+    """An old INSEE code now covers several communes (a split): the point or the user decides."""
+
+    def __init__(self, message: str, *, value: object = None, candidates: tuple[str, ...] = ()):
+        super().__init__(message, value=value)
+        self.candidates = candidates
+
+
 class InvalidCodeError(MatcherError, ValueError):
     """A code is malformed (INSEE, département, SIREN...)."""
 

@@ -14,15 +14,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-import numpy as np
 import pandas as pd
 
-from matcher import geo
 from matcher.domain import DEAL_STAGES, PREMISE_KINDS
-from matcher.settings import REFERENCE_DIR
 
 #: A town of at least this population farther than this from any known
-#: tiers-lieu is shown as a white zone.
+#: tiers-lieu is shown as a white zone (rules in :mod:`matcher.territory.white_zones`).
 WHITE_ZONE_MIN_POPULATION = 10_000
 WHITE_ZONE_DISTANCE_M = 20_000.0
 
@@ -89,11 +86,9 @@ def pipeline_totals(deals: list[Mapping]) -> pd.DataFrame:
 
 def known_tiers_lieux() -> pd.DataFrame:
     """Return the known tiers-lieux (name, lon, lat...) of the committed reference, maybe empty."""
-    path = REFERENCE_DIR / "tiers_lieux.csv"
-    if not path.exists():
-        return pd.DataFrame({"name": [], "lon": [], "lat": []})
-    frame = pd.read_csv(path, dtype={"insee_code": str})
-    return frame.dropna(subset=["lon", "lat"]).reset_index(drop=True)
+    from matcher.territory.white_zones import known_tiers_lieux as _known
+
+    return _known()
 
 
 def white_zones(
@@ -103,43 +98,11 @@ def white_zones(
     min_population: int = WHITE_ZONE_MIN_POPULATION,
     distance_m: float = WHITE_ZONE_DISTANCE_M,
 ) -> pd.DataFrame:
-    """Return towns of ``min_population``+ whose town hall is farther than ``distance_m``
-    from every known tiers-lieu of its zone (name, population, lon, lat, distance_m).
+    """Return towns far from every known tiers-lieu, with the gap kind and the list's coverage.
 
-    Zones (mainland, each overseas département) without any known tiers-lieu
-    are left out: "unknown" is not "white".
+    See :func:`matcher.territory.white_zones.white_zones` (rural centres, the
+    density grid and each département's coverage of the list).
     """
-    from scipy.spatial import cKDTree
+    from matcher.territory.white_zones import white_zones as _white_zones
 
-    c = communes[communes["population"].fillna(0) >= min_population]
-    c = c[c["x_m"].notna()]
-    out = []
-    tl_zone = geo.zone_for_lonlat(
-        tiers_lieux["lon"].to_numpy(float), tiers_lieux["lat"].to_numpy(float)
-    )
-    for zone in geo.ZONES:
-        sel_tl = tl_zone == zone
-        sub = c[c["zone"] == zone]
-        if not sel_tl.any() or sub.empty:
-            continue
-        tx, ty = geo.to_projected(
-            tiers_lieux["lon"].to_numpy(float)[sel_tl],
-            tiers_lieux["lat"].to_numpy(float)[sel_tl],
-            zone,
-        )
-        tree = cKDTree(np.column_stack([tx, ty]))
-        x, y = sub["x_m"].to_numpy(), sub["y_m"].to_numpy()
-        _, idx = tree.query(np.column_stack([x, y]), k=1)
-        d = geo.grid_to_true_distance_m(x, y, tx[idx], ty[idx], zone)
-        far = d > distance_m
-        part = sub[far][["name", "population", "lon", "lat"]].copy()
-        part["distance_m"] = d[far]
-        out.append(part)
-    if not out:
-        return pd.DataFrame({"name": [], "population": [], "lon": [], "lat": [], "distance_m": []})
-    result = pd.concat(out)
-    result["tip"] = [
-        f"{n} : zone blanche, tiers-lieu connu le plus proche à {dm / 1000:.0f} km"
-        for n, dm in zip(result["name"], result["distance_m"], strict=True)
-    ]
-    return result.sort_values("population", ascending=False)
+    return _white_zones(communes, tiers_lieux, min_population=min_population, distance_m=distance_m)

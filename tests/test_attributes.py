@@ -14,11 +14,15 @@ def test_population_20km_matches_point_queries(territory):
     assert attrs.loc["75056", "population_20km"] > 8e6
 
 
-def test_rural_flag(territory):
+def test_rural_flag_is_insee_density_grid(territory):
     attrs = commune_attributes()
-    assert attrs.loc["23096", "rural"] == False  # noqa: E712  Guéret (~12,000 inhabitants)
+    assert attrs.loc["23096", "rural"] == False  # noqa: E712  Guéret: centre urbain intermédiaire
     small = territory.communes.index[territory.communes["population"] < 300][0]
     assert attrs.loc[small, "rural"]
+    # a bourg rural above the old 2,000-inhabitant threshold is rural (INSEE's definition)
+    c = territory.communes
+    bourg = c.index[(c["density_7"] == 5) & (c["population"] > 2_000)][0]
+    assert attrs.loc[bourg, "rural"]
 
 
 def test_enrich_premises_projects_and_flags(territory):
@@ -46,7 +50,10 @@ def test_programme_flags_known_only_where_the_sources_cover(territory):
     assert attrs.loc["31555", "in_qpv"] == 1  # Toulouse (Occitanie, covered)
     assert attrs.loc["46042", "in_qpv"] in (0, 1)  # Occitanie commune: known
     assert pd.isna(attrs.loc["75056", "in_qpv"])  # Île-de-France: not covered, unknown
-    assert attrs["pvd"].isna().all()  # no Petites Villes de Demain list available
+    # Petites Villes de Demain: national lists (2021 and 2023), so known almost everywhere;
+    # unknown only for the parts of a PVD commune split since (Neussargues en Pinatelle)
+    assert attrs.loc["15141", "pvd"] == 1 and attrs.loc["75056", "pvd"] == 0
+    assert sorted(attrs.index[attrs["pvd"].isna()]) == ["15031", "15035", "15047", "15171"]
 
 
 def test_station_distance_filled_from_reference_but_owner_value_kept(territory):

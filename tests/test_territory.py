@@ -152,3 +152,11 @@ def test_epci_expansion(territory):
         territory.communes_of_epci("12")
     with pytest.raises(UnknownTerritoryError, match="999999999"):
         territory.communes_of_epci("999999999")
+
+
+def test_names_keep_their_article(territory):
+    assert territory.commune("72181")["name"] == "Le Mans"
+    assert territory.commune("85165")["name"] == "L'Oie"
+    assert territory.find_by_name("Le Mans") == ["72181"]
+    assert territory.find_by_name("Mans", departement="72") == ["72181"]  # article left out
+    assert territory.find_by_name("Les Trois Lacs") == territory.find_by_name("Trois Lacs")

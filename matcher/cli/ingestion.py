@@ -68,6 +68,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     b.add_argument(
         "--out", type=Path, default=None, help="dossier de sortie (défaut : matcher/reference)"
     )
+    b.add_argument(
+        "--only",
+        nargs="+",
+        metavar="TABLE",
+        help="ne reconstruire que ces tables (ex. pvd_communes.csv) ; l'historique des communes "
+        "committé sert alors aux codes",
+    )
     b.set_defaults(func=_build)
     s = rsub.add_parser(
         "tiers-lieux-share", help="Part des tiers-lieux hors métropoles vs Mission Coworking (46 %)"
@@ -220,9 +227,15 @@ def _import(args: argparse.Namespace) -> int:
 
 
 def _build(args: argparse.Namespace) -> int:
-    from matcher.ingestion.reference_tables import build_reference_tables
+    from matcher.ingestion.reference_tables import TABLES, build_reference_tables
 
-    for name, path in build_reference_tables(args.out).items():
+    only = tuple(args.only) if args.only else None
+    unknown = sorted(set(only or ()) - set(TABLES))
+    if unknown:
+        raise ValidationError(
+            f"Table(s) inconnue(s) : {', '.join(unknown)} (tables : {', '.join(TABLES)})."
+        )
+    for name, path in build_reference_tables(args.out, only=only).items():
         print(f"{name:<26} {path.stat().st_size:>8} octets  {path}")
     return 0
 

@@ -9,17 +9,50 @@ with a non-finite value are rejected with a French reason.
 
 from __future__ import annotations
 
-from typing import Protocol
-
 import numpy as np
 import pandas as pd
 import shapely
 from shapely.validation import explain_validity
 
 from matcher import geo
-from matcher.errors import InvalidCodeError, UnknownTerritoryError
-from matcher.ingestion.parsing import normalize_insee_codes, parse_numbers, parse_point_text
+from matcher.ingestion.commune_codes import (
+    MOVED_REASON,
+    MOVED_REASONS,
+    OVERSEAS_COLLECTIVITY_PREFIXES,
+    SOURCE_VINTAGES,
+    SPLIT_REASON,
+    ResolvedCodes,
+    TerritoryLike,
+    moved_reason,
+    report_moved_codes,
+    resolve_code_details,
+    resolve_codes,
+    unknown_reason,
+    vintage_of,
+)
+from matcher.ingestion.parsing import parse_numbers, parse_point_text
 from matcher.ingestion.report import ValidationReport
+
+#: Re-exported: importers reach the code resolution through this module.
+__all__ = [
+    "MOVED_REASON",
+    "MOVED_REASONS",
+    "OVERSEAS_COLLECTIVITY_PREFIXES",
+    "SOURCE_VINTAGES",
+    "SPLIT_REASON",
+    "ResolvedCodes",
+    "TerritoryLike",
+    "check_geometries",
+    "get_territory",
+    "moved_reason",
+    "place_rows",
+    "read_coordinates",
+    "report_moved_codes",
+    "resolve_code_details",
+    "resolve_codes",
+    "unknown_reason",
+    "vintage_of",
+]
 
 #: Lambert-93 extent of mainland France and Corsica (metres, with a margin).
 L93_X = (50_000.0, 1_300_000.0)
@@ -29,20 +62,6 @@ COAST_TOLERANCE_M = 1_000.0
 #: Same, for a point declared in a former commune merged into another one: the
 #: reference's outline of the new commune sometimes lacks the former territory.
 MERGED_TOLERANCE_M = 5_000.0
-
-
-class TerritoryLike(Protocol):
-    """What ingestion needs from :mod:`matcher.territory` (duck-typed for tests)."""
-
-    communes: pd.DataFrame
-
-    def canonical_code(self, value: object) -> str: ...
-    def find_by_name(
-        self, name: str, departement: str | None = None, postcode: str | None = None
-    ) -> list[str]: ...
-    def communes_for_postcode(self, postcode: object) -> list[str]: ...
-    def locate(self, lon: np.ndarray, lat: np.ndarray) -> np.ndarray: ...
-    def geometry(self, value: object) -> shapely.Geometry: ...
 
 
 def get_territory(territory: TerritoryLike | None = None) -> TerritoryLike | None:
@@ -155,31 +174,6 @@ def check_geometries(
     return lon, lat, valid
 
 
-def resolve_codes(
-    codes_text: pd.Series, territory: TerritoryLike | None
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Return ``(current codes or "", malformed mask, unknown mask)`` for INSEE code texts.
-
-    Codes already current are matched at once; the others go through the
-    territory's alias table (merged communes, arrondissements).
-    """
-    from matcher.ingestion.parsing import normalize_insee_codes
-
-    codes, malformed = normalize_insee_codes(codes_text)
-    out = codes.to_numpy(dtype=object).copy()
-    unknown = np.zeros(len(out), dtype=bool)
-    if territory is None:
-        return out, malformed.to_numpy(), unknown
-    known = codes.isin(territory.communes.index).to_numpy()
-    for i in np.flatnonzero(~known & (codes != "").to_numpy()):
-        try:
-            out[i] = territory.canonical_code(codes.iloc[i])
-        except (InvalidCodeError, UnknownTerritoryError):
-            out[i] = ""
-            unknown[i] = True
-    return out, malformed.to_numpy(), unknown
-
-
 def _distance_to_m(geom: shapely.Geometry, lon: float, lat: float) -> float:
     """Return an approximate distance in metres from a point to a WGS84 geometry."""
     d_deg = shapely.distance(geom, shapely.Point(lon, lat))
@@ -231,10 +225,11 @@ def place_rows(
 
     codes_text = _col(frame, "insee_code").str.strip()
     code_label = mapping.get("insee_code", "insee_code")
-    declared, malformed, unknown = resolve_codes(codes_text, territory)
+    res = resolve_code_details(codes_text, territory, vintage_of(report))
+    declared, malformed, unknown = res.codes, res.malformed, res.unknown
     # a former (merged) commune's code: the new commune's outline may lack its territory
-    normalized, _ = normalize_insee_codes(codes_text)
-    aliased = (normalized.to_numpy(dtype=object) != declared) & (declared != "")
+    aliased = res.moved
+    ambiguous = res.ambiguous
     for i in np.flatnonzero(malformed):
         report.error(
             lines[i],
@@ -244,13 +239,30 @@ def place_rows(
         )
         ok[i] = False
     for i in np.flatnonzero(unknown & ~present):
+        report.error(lines[i], code_label, codes_text.iloc[i], unknown_reason(res, i))
+        ok[i] = False
+    for i in np.flatnonzero(ambiguous & ~present & ok):
+        if declared[i]:
+            # the code still exists (the continuing part of a split): kept, but doubtful
+            report.warning(
+                lines[i],
+                code_label,
+                codes_text.iloc[i],
+                f"{SPLIT_REASON} : {res.sentences[i]} Sans coordonnées, la ligne reste "
+                f"rattachée à {declared[i]} ; vérifiez la commune.",
+            )
+            continue
         report.error(
             lines[i],
             code_label,
             codes_text.iloc[i],
-            "Code INSEE inconnu du référentiel des communes.",
+            f"{SPLIT_REASON} : {res.sentences[i]} Sans coordonnées, impossible de choisir : "
+            "indiquez le code de la commune actuelle ou les coordonnées.",
         )
         ok[i] = False
+    # codes replaced by a current one: one warning each (emitted last, unless a more
+    # precise warning below already names both codes)
+    moved_said = np.zeros(n, dtype=bool)
     insee = declared.copy()
     if territory is not None:
         check = present & ok
@@ -258,6 +270,22 @@ def place_rows(
         if check.any():
             located[check] = territory.locate(lon[check], lat[check])
         for i in np.flatnonzero(check):
+            if located[i] and ambiguous[i]:
+                options = res.candidates.get(int(i), ())
+                where = (
+                    f"le point tombe dans {located[i]}, l'une d'elles"
+                    if located[i] in options
+                    else f"le point tombe dans {located[i]}, hors de ces communes"
+                )
+                report.warning(
+                    lines[i],
+                    code_label,
+                    codes_text.iloc[i],
+                    f"{SPLIT_REASON} : {res.sentences[i]} Le point décide : {where} ; "
+                    f"ligne rattachée à {located[i]}.",
+                )
+                insee[i] = located[i]
+                continue
             if located[i]:
                 if unknown[i]:
                     report.warning(
@@ -285,6 +313,7 @@ def place_rows(
                 else np.inf
             )
             if aliased[i] and gap_m <= MERGED_TOLERANCE_M:
+                moved_said[i] = True
                 report.warning(
                     lines[i],
                     label,
@@ -348,6 +377,13 @@ def place_rows(
         lon[i], lat[i] = float(row["lon"]), float(row["lat"])
         insee[i] = code
         precision[i] = "commune"
+    for i in np.flatnonzero(aliased & ok & ~moved_said):
+        report.warning(
+            lines[i],
+            code_label,
+            codes_text.iloc[i],
+            moved_reason(res.events[i], res.sentences[i], declared[i]),
+        )
     return pd.DataFrame(
         {
             "insee_code": insee,

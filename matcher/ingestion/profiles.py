@@ -50,6 +50,8 @@ class Profile:
     confirm: Callable[[pd.DataFrame], bool] | None = None
     #: Said to the user after the label (what the layout means for the import).
     note: str = ""
+    #: Oldest geography year files of this layout use (their codes may predate splits).
+    vintage: int | None = None
 
     def score(self, frame: pd.DataFrame) -> int:
         """Return how many markers the headers hold (0 if too few, or if the values disagree)."""
@@ -208,6 +210,7 @@ def _laposte_prepare(
 LAPOSTE: Final = Profile(
     key="laposte",
     label="points de contact de La Poste",
+    vintage=2020,  # the newest published list: a commune split since, the point decides
     markers=frozenset(
         {
             "identifiant_du_site",

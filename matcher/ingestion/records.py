@@ -118,6 +118,7 @@ def resolve_file_mapping(
     resolved = resolve_mapping(list(table.frame.columns), kind, explicit, guess.mapping)
     report.recognised = guess.profile.label if guess.profile is not GENERIC else ""
     report.profile_note = guess.profile.note
+    report.profile_vintage = guess.profile.vintage
     report.notes.extend(n.text for n in guess.notes if n.applies(resolved))
     return FileMapping(resolved, guess.profile)
 

@@ -107,6 +107,8 @@ class ValidationReport:
     recognised: str = ""
     #: What that layout implies for the import (statuses assumed...).
     profile_note: str = ""
+    #: Geography year of the recognised layout, when the source itself is not a known one.
+    profile_vintage: int | None = None
     #: Why columns were left aside by the automatic mapping (French sentences).
     notes: list[str] = field(default_factory=list)
 

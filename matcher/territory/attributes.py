@@ -2,22 +2,32 @@
 
 * ``population_20km``: population of the communes whose town hall lies
   within 20 km (exact ellipsoidal distance), a catchment proxy;
-* ``rural``: fewer than 2,000 inhabitants (INSEE's historical threshold of
-  a "commune rurale") and outside the métropoles;
-* ``acv``, ``pvd``, ``in_qpv``: programme membership from the committed
-  reference table ``matcher/reference/programmes_communes.csv`` when it
-  exists. A programme the table does not cover stays *unknown* (NaN), never
-  "no": the QPV list we hold covers Occitanie only, and no Petites Villes de
-  Demain list is available;
+* ``rural``: INSEE's definition, from the 2025 density grid (levels 5, 6 and
+  7: bourgs ruraux, rural à habitat dispersé, très dispersé); only where the
+  grid is silent, the old rule (fewer than 2,000 inhabitants, outside the
+  métropoles);
+* ``acv``, ``pvd``, ``in_qpv``, ``frr``, ``frr_plus``: programme membership as
+  1.0 / 0.0, NaN where the source says nothing (the QPV list we hold covers
+  Occitanie only: QPV is unknown elsewhere, never "no");
+* ``density_7``: level of the 7-level grid (1 grands centres urbains ... 7
+  rural à habitat très dispersé), NaN unknown;
+* ``nearest_france_services_m``: exact distance to the nearest France
+  Services site of the same zone (from the premise's own point when it has
+  one, else from its commune's town hall);
 * ``nearest_tiers_lieu_m``: distance from a premise to the nearest known
   tiers-lieu (``matcher/reference/tiers_lieux.csv``), for white zones;
 * ``distance_to_station_m``, when the premise does not give it: distance to
   the nearest passenger station of ``matcher/reference/stations.csv``
   (mainland only: the table has no overseas station).
+
+Every flag comes from ``load_territory().communes`` (see
+:mod:`matcher.territory.zoning`), so the engine, the fund and the pages read
+the same values.
 """
 
 from __future__ import annotations
 
+import os
 from functools import cache
 
 import numpy as np
@@ -27,9 +37,36 @@ from scipy.spatial import cKDTree
 from matcher import geo
 from matcher.settings import REFERENCE_DIR, cache_dir
 from matcher.territory import build, load_territory
+from matcher.territory.zoning import (
+    RURAL_MAX_POPULATION,
+    france_services_sites,
+    nearest_france_services_m,
+)
 
-RURAL_MAX_POPULATION = 2_000
+__all__ = [
+    "CATCHMENT_RADIUS_KM",
+    "RURAL_MAX_POPULATION",
+    "commune_attributes",
+    "enrich_premises",
+    "france_services_sites",
+    "nearest_france_services_m",
+    "nearest_station_m",
+    "nearest_tiers_lieu_m",
+]
+
 CATCHMENT_RADIUS_KM = 20.0
+#: Columns copied from a premise's commune (floats: 1.0 yes, 0.0 no, NaN unknown).
+COMMUNE_COLUMNS = (
+    "in_metropole",
+    "rural",
+    "acv",
+    "pvd",
+    "in_qpv",
+    "frr",
+    "frr_plus",
+    "density_7",
+    "population_20km",
+)
 
 
 def _population_within_all(radius_km: float) -> pd.Series:
@@ -50,6 +87,11 @@ def _read_reference(name: str) -> pd.DataFrame | None:
     return pd.read_csv(path, dtype={"insee_code": str})
 
 
+def _as_float(flags: pd.Series) -> np.ndarray:
+    """Return 1.0 / 0.0 / NaN from a nullable boolean (the engine's unknown is NaN)."""
+    return flags.astype("Float64").to_numpy(dtype=float, na_value=np.nan)
+
+
 @cache
 def commune_attributes() -> pd.DataFrame:
     """Return engine attributes per commune (indexed by INSEE code), cached on disk."""
@@ -63,39 +105,23 @@ def commune_attributes() -> pd.DataFrame:
     else:
         base = pd.DataFrame(index=t.communes.index)
         base["population_20km"] = _population_within_all(CATCHMENT_RADIUS_KM)
-        base.to_parquet(path)
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")  # never a half-written cache
+        base.to_parquet(tmp)
+        tmp.replace(path)
     c = t.communes
     out = base.copy()
     out["zone"] = c["zone"]
     out["in_metropole"] = c["in_metropole"]
-    out["rural"] = (c["population"].fillna(0) < RURAL_MAX_POPULATION) & ~c["in_metropole"]
-    for flag in ("acv", "pvd", "in_qpv"):
-        out[flag] = np.nan
-    prog = _read_reference("programmes_communes.csv")
-    if prog is not None:
-        prog = prog.drop_duplicates("insee_code").set_index("insee_code")
-        for flag, col in (("acv", "acv"), ("pvd", "pvd"), ("in_qpv", "qpv")):
-            if col not in prog.columns:
-                continue
-            values = prog[col].reindex(out.index)
-            covered = _coverage(prog, col, out.index, c)
-            out[flag] = np.where(covered, values.fillna(0).astype(float), np.nan)
+    out["rural"] = c["rural"].astype(bool)
+    out["acv"] = _as_float(c["acv"])
+    out["pvd"] = _as_float(c["pvd"])
+    out["in_qpv"] = _as_float(c["in_qpv"])
+    frr = c["frr"]
+    out["frr"] = np.where(frr.isna(), np.nan, frr.isin(["FRR", "FRR+"]).astype(float))
+    out["frr_plus"] = np.where(frr.isna(), np.nan, (frr == "FRR+").astype(float))
+    out["density_7"] = c["density_7"].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
+    out["nearest_france_services_m"] = c["nearest_france_services_m"].to_numpy(dtype=float)
     return out
-
-
-def _coverage(prog: pd.DataFrame, col: str, index: pd.Index, communes: pd.DataFrame) -> np.ndarray:
-    """Return where a programme column is known: everywhere, or in the régions it covers.
-
-    A ``<col>_known`` column marks the communes of the covered territory (the
-    QPV file covers Occitanie only): the programme is then known in their
-    régions and unknown elsewhere.
-    """
-    known_col = f"{col}_known"
-    if known_col in prog.columns:
-        known_codes = prog.index[prog[known_col].fillna(0).astype(int) == 1]
-        regions = set(communes["region"].reindex(known_codes).dropna())
-        return communes["region"].reindex(index).isin(regions).to_numpy()
-    return np.ones(len(index), dtype=bool)
 
 
 @cache
@@ -138,17 +164,19 @@ def nearest_tiers_lieu_m(x_m: np.ndarray, y_m: np.ndarray, zone: str) -> np.ndar
 def enrich_premises(premises: pd.DataFrame) -> pd.DataFrame:
     """Return premises with the territory columns the engine scores on.
 
-    Adds ``zone``, ``x_m``, ``y_m`` (projected in the zone's CRS),
-    ``in_metropole``, ``rural``, ``acv``, ``pvd``, ``in_qpv``,
-    ``population_20km`` (from the premise's commune) and
-    ``nearest_tiers_lieu_m`` (from its own point). A premise whose commune
-    is unknown gets its zone from its coordinates and unknown flags.
+    Adds ``zone``, ``x_m``, ``y_m`` (projected in the zone's CRS), the
+    commune's ``in_metropole``, ``rural``, ``acv``, ``pvd``, ``in_qpv``,
+    ``frr``, ``frr_plus``, ``density_7`` and ``population_20km``, and from
+    the premise's own point ``nearest_tiers_lieu_m`` and
+    ``nearest_france_services_m`` (the commune's town hall's distance when
+    the premise has no point). A premise whose commune is unknown gets its
+    zone from its coordinates and unknown flags.
     """
     attrs = commune_attributes()
     out = premises.copy()
     codes = out["insee_code"].astype("string")
     joined = attrs.reindex(codes.fillna("").to_numpy())
-    for col in ("in_metropole", "rural", "acv", "pvd", "in_qpv", "population_20km"):
+    for col in COMMUNE_COLUMNS:
         out[col] = joined[col].to_numpy()
     zone = joined["zone"].to_numpy(dtype=object)
     missing = pd.isna(zone)
@@ -160,6 +188,8 @@ def enrich_premises(premises: pd.DataFrame) -> pd.DataFrame:
     out["x_m"] = np.nan
     out["y_m"] = np.nan
     out["nearest_tiers_lieu_m"] = np.nan
+    # the commune's town-hall distance, replaced below wherever the premise has a point
+    out["nearest_france_services_m"] = joined["nearest_france_services_m"].to_numpy(dtype=float)
     lon, lat = out["lon"].to_numpy(dtype=float), out["lat"].to_numpy(dtype=float)
     for z in geo.ZONES:
         sel = np.flatnonzero((out["zone"].to_numpy() == z) & np.isfinite(lon) & np.isfinite(lat))
@@ -169,6 +199,9 @@ def enrich_premises(premises: pd.DataFrame) -> pd.DataFrame:
         out.iloc[sel, out.columns.get_loc("x_m")] = x
         out.iloc[sel, out.columns.get_loc("y_m")] = y
         out.iloc[sel, out.columns.get_loc("nearest_tiers_lieu_m")] = nearest_tiers_lieu_m(x, y, z)
+        out.iloc[sel, out.columns.get_loc("nearest_france_services_m")] = nearest_france_services_m(
+            x, y, z
+        )
         if "distance_to_station_m" in out.columns:
             # Fill unknown station distances from the stations table (a geometric
             # fact, not a guess); a distance given by the owner is kept.

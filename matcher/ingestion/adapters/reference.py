@@ -13,21 +13,60 @@ from shapely.validation import explain_validity, make_valid
 
 from matcher.ingestion.adapters.base import Adapter, pick, require_columns
 from matcher.ingestion.fields import Candidates, number_column
-from matcher.ingestion.locate import TerritoryLike, place_rows, resolve_codes
+from matcher.ingestion.locate import (
+    SPLIT_REASON,
+    ResolvedCodes,
+    TerritoryLike,
+    place_rows,
+    report_moved_codes,
+    resolve_code_details,
+    unknown_reason,
+    vintage_of,
+)
 from matcher.ingestion.parsing import parse_numbers
 from matcher.ingestion.readers import RawTable
 from matcher.ingestion.report import ValidationReport
 
 
 def _codes(c: Candidates, t: TerritoryLike | None, name: str = "insee_code") -> pd.Series:
-    """Return current INSEE codes (aliases of merged communes resolved); bad ones rejected."""
+    """Return current INSEE codes (commune history applied); every change reported."""
+    return codes_with_details(c, t, name)[0]
+
+
+def codes_with_details(
+    c: Candidates, t: TerritoryLike | None, name: str = "insee_code"
+) -> tuple[pd.Series, ResolvedCodes]:
+    """Return current INSEE codes and their resolution details; every change reported.
+
+    A code replaced by a current one is a warning naming both codes; a former
+    commune now shared between several communes, with no point to decide, is
+    rejected with the candidates; the continuing part of a split keeps its
+    code with a warning; malformed and unknown codes are rejected.
+    """
     text = c.text(name)
-    codes, malformed, unknown = resolve_codes(text, t)
-    for i in np.flatnonzero(malformed):
-        c.reject(i, name, text.iloc[i], "Code INSEE mal formé.")
-    for i in np.flatnonzero(unknown):
-        c.reject(i, name, text.iloc[i], "Code INSEE inconnu du référentiel des communes.")
-    return pd.Series(codes, index=text.index, dtype=object)
+    res = resolve_code_details(text, t, vintage_of(c.report))
+    for i in np.flatnonzero(res.malformed):
+        c.reject(i, name, text.iloc[i], "Code INSEE mal formé (attendu 5 caractères, ex. 01001).")
+    for i in np.flatnonzero(res.unknown):
+        c.reject(i, name, text.iloc[i], unknown_reason(res, i))
+    for i in np.flatnonzero(res.ambiguous):
+        if res.codes[i]:
+            c.warn(
+                i,
+                name,
+                text.iloc[i],
+                f"{SPLIT_REASON} : {res.sentences[i]} Valeur rattachée à {res.codes[i]}, "
+                "qui garde le code ; les autres parties restent inconnues.",
+            )
+        else:
+            c.reject(
+                i,
+                name,
+                text.iloc[i],
+                f"{SPLIT_REASON} : {res.sentences[i]} Impossible de choisir sans coordonnées.",
+            )
+    report_moved_codes(res, c.report, c.lines, c.label(name))
+    return pd.Series(res.codes, index=text.index, dtype=object), res
 
 
 # --- SNCF stations --------------------------------------------------------------
