@@ -103,6 +103,13 @@ class LearnedWeightsView:
     per_territory: pd.DataFrame | None = None
 
     @property
+    def figures_table(self) -> pd.DataFrame:
+        """Return the evaluation figures as a two-column French table."""
+        return pd.DataFrame(
+            {"Indicateur": list(self.figures), "Valeur": list(self.figures.values())}
+        )
+
+    @property
     def choices(self) -> dict[str, str]:
         """Return the weightings the user may choose (code -> French label)."""
         return dict(CHOICES) if self.adopt else {"expert": CHOICES["expert"]}
