@@ -29,17 +29,12 @@ key's creation and every purge are. Events older than ``MATCHER_DECISION_RETENTI
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import hmac
 import math
-import os
-import secrets
 from collections.abc import Mapping
 from typing import Any, Final
 
 import pandas as pd
 from sqlalchemy import delete, func, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from matcher.engine.layout import CRITERIA
@@ -57,6 +52,7 @@ from matcher.learning.events import (
 )
 from matcher.needs import ProjectNeeds
 from matcher.services._common import Actor, audit, check_actor, transaction
+from matcher.services.decision_privacy import DEFAULT_RETENTION_DAYS, pseudonym, retention_days
 from matcher.services.projects import can_read_private, load_project
 from matcher.storage.models import (
     PROJECT_DATA_FIELDS,
@@ -64,7 +60,6 @@ from matcher.storage.models import (
     DecisionItem,
     DecisionList,
     Project,
-    PseudonymKey,
     utcnow,
 )
 
@@ -81,7 +76,6 @@ __all__ = [
     "retention_days",
 ]
 
-DEFAULT_RETENTION_DAYS: Final[int] = 365
 #: Most premises recorded for one shown list (the search shows 50 at most).
 MAX_ITEMS: Final[int] = 500
 WEIGHT_SOURCES: Final[dict[str, str]] = {
@@ -91,50 +85,6 @@ WEIGHT_SOURCES: Final[dict[str, str]] = {
 }
 #: Actions only the fund (and admins) record.
 FUND_ACTIONS: Final[frozenset[str]] = frozenset({"deal_opened", "invested"})
-
-
-def retention_days() -> int:
-    """Return the retention period of decision events, in days (``MATCHER_DECISION_RETENTION_DAYS``)."""
-    raw = os.environ.get("MATCHER_DECISION_RETENTION_DAYS", str(DEFAULT_RETENTION_DAYS))
-    try:
-        days = int(raw)
-    except ValueError:
-        days = -1
-    if days < 1:
-        raise ValidationError(
-            f"MATCHER_DECISION_RETENTION_DAYS invalide : « {raw} » (nombre de jours ≥ 1 attendu).",
-            field="MATCHER_DECISION_RETENTION_DAYS",
-            value=raw,
-        )
-    return days
-
-
-def _key(session: Session) -> bytes:
-    """Return the pseudonym key: the environment's, else the database's (drawn once)."""
-    env = os.environ.get("MATCHER_PSEUDONYM_KEY", "").strip()
-    if env:
-        if len(env) < 32:
-            raise ValidationError(
-                "MATCHER_PSEUDONYM_KEY trop courte : 32 caractères au moins.",
-                field="MATCHER_PSEUDONYM_KEY",
-            )
-        return env.encode("utf-8")
-    row = session.get(PseudonymKey, 1)
-    if row is None:
-        try:
-            with session.begin_nested():
-                session.add(PseudonymKey(id=1, key_hex=secrets.token_hex(32)))
-            audit(session, None, "create", "pseudonym_key", 1)
-        except IntegrityError:  # another process drew it first: use theirs
-            pass
-        row = session.get(PseudonymKey, 1, populate_existing=True)
-    return bytes.fromhex(row.key_hex)
-
-
-def pseudonym(session: Session, actor: Actor) -> str:
-    """Return the actor's pseudonym: 32 hex digits of HMAC-SHA256(key, user id)."""
-    message = f"matcher-user:{int(actor.id)}".encode()
-    return hmac.new(_key(session), message, hashlib.sha256).hexdigest()[:32]
 
 
 def _project_for(session: Session, actor: Actor, project_id: int) -> Project:
