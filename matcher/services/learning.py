@@ -36,6 +36,8 @@ from matcher.services._common import Actor, check_actor, transaction
 __all__ = [
     "LearnedWeightsView",
     "evaluate_decisions",
+    "explore_results",
+    "rerank_results",
     "learned_weights_view",
     "model_dir",
     "train_from_decisions",
@@ -257,6 +259,51 @@ def weights_for_search(
     if not view.adopt:
         raise ValidationError(f"Poids appris indisponibles : {view.message}", field="choice")
     return dict(view.learned_weights)
+
+
+def explore_results(
+    table: pd.DataFrame, *, enabled: bool | None = None, seed: int | None = None
+) -> tuple[pd.DataFrame, int | None]:
+    """Return ``(table, explored position)`` with the exploration slot applied when it is on.
+
+    Off by default (``MATCHER_EXPLORATION``): the table comes back as it is with None.
+    On, one premise from below the top 10 takes a random place in it (ranks renumbered);
+    pass the position to ``record_search(..., explored_position=...)``.
+    """
+    import numpy as np
+
+    from matcher.learning.policy import exploration_enabled, explore
+
+    if not (exploration_enabled() if enabled is None else enabled):
+        return table, None
+    order, position = explore(len(table), np.random.default_rng(seed))
+    if position is None:
+        return table, None
+    out = table.take(order).reset_index(drop=True)
+    if "rank" in out.columns:
+        out["rank"] = np.arange(1, len(out) + 1)
+    out.attrs = dict(table.attrs)
+    return out, position
+
+
+def rerank_results(actor: Actor, table: pd.DataFrame, folder: Path | None = None) -> pd.DataFrame:
+    """Return the results re-ranked by the LightGBM re-ranker when one was kept and adopted.
+
+    Otherwise (no model, weights only, expert weights kept) the table comes back as it
+    is: the learned weights already ranked it in the engine.
+    """
+    from matcher.learning.rerank import rerank
+
+    with transaction(write=False) as s:
+        check_actor(s, actor)
+    folder = Path(folder) if folder is not None else model_dir()
+    try:
+        model = _load(folder)
+    except ModelFileError:
+        return table
+    if model.reranker is None or not model.adopt or table.empty:
+        return table
+    return rerank(table, reranker=model.reranker)
 
 
 def evaluate_decisions(actor: Actor, **options: Any):

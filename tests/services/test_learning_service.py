@@ -100,3 +100,20 @@ def test_unknown_choice_or_type_is_refused(world, tmp_path):
         L.weights_for_search(world.holder_a, "coworking", "magique", folder=tmp_path)
     with pytest.raises(ValidationError, match="Type de projet"):
         L.learned_weights_view(world.holder_a, "piscine", folder=tmp_path)
+
+
+def test_exploration_is_off_by_default_and_moves_one_premise_when_on(monkeypatch):
+    table = pd.DataFrame({"premise_id": range(1, 31), "rank": range(1, 31)})
+    monkeypatch.delenv("MATCHER_EXPLORATION", raising=False)
+    same, position = L.explore_results(table)
+    assert same is table and position is None
+    monkeypatch.setenv("MATCHER_EXPLORATION", "1")
+    out, position = L.explore_results(table, seed=3)
+    assert 1 <= position <= 10 and out["premise_id"].iloc[position - 1] > 10
+    assert out["rank"].tolist() == list(range(1, 31))
+    assert sorted(out["premise_id"]) == list(range(1, 31))
+
+
+def test_results_stay_as_they_are_without_a_kept_reranker(world, adopted):
+    table = pd.DataFrame({"premise_id": [3, 1], **{f"score_{c}": [0.1, 0.9] for c in CRITERIA}})
+    assert L.rerank_results(world.holder_a, table, folder=adopted) is table
