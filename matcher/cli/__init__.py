@@ -23,6 +23,7 @@ COMMAND_MODULES = (
     "matcher.cli.ingestion",
     "matcher.cli.storage",
     "matcher.cli.fund",
+    "matcher.cli.learn",
 )
 
 

@@ -472,3 +472,85 @@ PROJECT_DATA_FIELDS: Final[tuple[str, ...]] = tuple(
         "applied_at",
     }
 )
+
+
+# --------------------------------------------------------------------------- decision events
+
+
+class DecisionList(Base):
+    """A result list shown for a project: weights, engine version, who (pseudonymous), when.
+
+    Append-only: rows are never edited, only purged after the retention period, so they
+    carry no version column. ``actor_pseudonym`` is a keyed hash, never the user id.
+    """
+
+    __tablename__ = "decision_lists"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    project_id: Mapped[int] = mapped_column(
+        ForeignKey("projects.id", ondelete="CASCADE"), index=True
+    )
+    actor_pseudonym: Mapped[str] = mapped_column(String(32))
+    actor_role: Mapped[str] = mapped_column(String(20))
+    shown_at: Mapped[dt.datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, index=True
+    )
+    engine_version: Mapped[str] = mapped_column(String(40))
+    #: Normalised weights the list was ranked with (criterion -> weight, sum 1).
+    weights: Mapped[dict[str, Any]] = mapped_column(JSON)
+    #: The project's expert preset, normalised over its active criteria.
+    expert_weights: Mapped[dict[str, Any]] = mapped_column(JSON)
+    weights_source: Mapped[str] = mapped_column(String(20), default="expert")
+    #: Position of the exploration slot's premise (None: no exploration).
+    explored_position: Mapped[int | None] = mapped_column(Integer)
+    n_items: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class DecisionItem(Base):
+    """A premise shown in a list, at its position, with its per-criterion scores."""
+
+    __tablename__ = "decision_items"
+    __table_args__ = (UniqueConstraint("list_id", "position"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    list_id: Mapped[int] = mapped_column(
+        ForeignKey("decision_lists.id", ondelete="CASCADE"), index=True
+    )
+    #: No foreign key: a premise withdrawn later still tells what was shown.
+    premise_id: Mapped[int] = mapped_column(Integer)
+    position: Mapped[int] = mapped_column(Integer)
+    insee_code: Mapped[str | None] = mapped_column(String(5))
+    score_total: Mapped[float | None] = mapped_column(Float)
+    #: criterion -> score in [0, 1], None when unknown.
+    scores: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class DecisionAction(Base):
+    """An action on a shown premise (explanation opened, kept, request, decline, deal...)."""
+
+    __tablename__ = "decision_actions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    list_id: Mapped[int | None] = mapped_column(
+        ForeignKey("decision_lists.id", ondelete="CASCADE"), index=True
+    )
+    project_id: Mapped[int] = mapped_column(
+        ForeignKey("projects.id", ondelete="CASCADE"), index=True
+    )
+    premise_id: Mapped[int] = mapped_column(Integer)
+    action: Mapped[str] = mapped_column(String(30))
+    #: Coded reason of a decline (matcher.learning.events.DECLINE_REASONS); no free text.
+    reason: Mapped[str | None] = mapped_column(String(30))
+    actor_pseudonym: Mapped[str] = mapped_column(String(32))
+    actor_role: Mapped[str] = mapped_column(String(20))
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+
+
+class PseudonymKey(Base):
+    """The secret key of the actors' pseudonyms when none is given in the environment."""
+
+    __tablename__ = "pseudonym_keys"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key_hex: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -58,5 +58,10 @@ def test_every_required_table_exists():
         "audit_log",
         "catalogue_state",
         "catalogue_removals",
+        # decision events (learning from decisions, migration 0006)
+        "decision_lists",
+        "decision_items",
+        "decision_actions",
+        "pseudonym_keys",
     }
     assert expected == set(Base.metadata.tables)
