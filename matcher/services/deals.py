@@ -23,6 +23,7 @@ from matcher.errors import NotFound, PermissionDenied, ValidationError
 from matcher.fund import esg as esg_grid
 from matcher.fund import stages as gates
 from matcher.fund.impact import check_impact
+from matcher.services import decisions as learning_events
 from matcher.services._common import (
     Actor,
     apply_versioned_changes,
@@ -239,6 +240,10 @@ def create_deal(
             ticket_eur=ticket_eur, summary=summary, reason=reason,
             organisation_id=organisation_id,
         )  # fmt: skip
+        if deal.premise_id is not None:  # a decision the ranker learns from
+            learning_events.record_action(
+                actor, deal.premise_id, "deal_opened", project_id=project_id, session=s
+            )
         return _view(deal, project)
 
 
@@ -424,6 +429,12 @@ def move_stage(
         )
         action = "reopen" if previous == "declined" else "move_stage"
         audit(s, actor, action, "deal", deal.id, old, {**new, "reason": reason})
+        learned = {"invested": ("invested", None), "declined": ("declined", "fund_declined")}
+        if stage in learned and deal.premise_id is not None:
+            kind, why = learned[stage]
+            learning_events.record_action(
+                actor, deal.premise_id, kind, project_id=deal.project_id, reason=why, session=s
+            )
         return _view(deal, s.get(Project, deal.project_id))
 
 

@@ -124,7 +124,10 @@ def test_laposte_extract(extract) -> None:
     )
     assert (r["insee_code"], r["lat"], r["lon"]) == ("07324", 45.070598, 4.828298)
     assert extract.records["kind"].value_counts().to_dict() == {"post_office": 236, "shop": 45}
-    assert (extract.records["location_precision"] == "commune").sum() == 51
+    # 52 = 51 geocoded at the commune + Montreuil-Bonnin (86166, merged into 86123), kept
+    # through the commune history with its commune-level point
+    assert (extract.records["location_precision"] == "commune").sum() == 52
+    assert _row(extract, "source_id", "16281A")["insee_code"] == "86123"
 
 
 @pytest.mark.parametrize("extract", ["laposte_2016"], indirect=True)
