@@ -140,17 +140,23 @@ def sync_session_cookie() -> None:
     only holds the signed random id; the session itself stays on the server.
     """
     import json
+    from email.utils import format_datetime
 
     from matcher.services.sessions import COOKIE_NAME, cookie_to_write
 
     todo = cookie_to_write(st.session_state, _request_cookie())
     if todo is None:
         return
-    value, max_age = todo
+    value, expires_at = todo
+    # A fixed expiry date (not a Max-Age counted from now) keeps the script the same on
+    # every run, so the page runs it once.
+    lifetime = (
+        "Max-Age=0" if expires_at is None else f"Expires={format_datetime(expires_at, usegmt=True)}"
+    )
     script = (
         "<script>(function(){"
         f"var c={json.dumps(COOKIE_NAME)}+'='+{json.dumps(value)}"
-        f"+'; Path=/; Max-Age={int(max_age)}; SameSite=Strict';"
+        f"+'; Path=/; {lifetime}; SameSite=Strict';"
         "if(location.protocol==='https:'){c+='; Secure';}"
         "document.cookie=c;"
         # Hide the empty element that carried this script (no gap above the page).

@@ -156,10 +156,10 @@ def unsign(value: str | None, *, now: dt.datetime | None = None) -> str | None:
     >>> unsign("pas-un-cookie") is None, unsign(None) is None
     (True, True)
     """
-    if not value or value.count(".") != 2 or len(value) > 200:
+    if not value or not value.isascii() or value.count(".") != 2 or len(value) > 200:
         return None
     token, expiry, signature = value.split(".")
-    if not hmac.compare_digest(signature, _signature(f"{token}.{expiry}")):
+    if not hmac.compare_digest(signature.encode(), _signature(f"{token}.{expiry}").encode()):
         return None
     try:
         expires = dt.datetime.fromtimestamp(int(expiry), dt.UTC)
@@ -177,15 +177,11 @@ def _aware(value: dt.datetime) -> dt.datetime:
 
 @dataclass(frozen=True, slots=True)
 class OpenedSession:
-    """A new session: its id (kept by the UI), the cookie value and how long it may live."""
+    """A new session: its id (kept by the UI), the cookie value and its absolute expiry."""
 
     token: str
     cookie: str
     expires_at: dt.datetime
-
-    def max_age_s(self, now: dt.datetime | None = None) -> int:
-        """Return the cookie's Max-Age, in seconds, at ``now``."""
-        return max(0, int((self.expires_at - (now or utcnow())).total_seconds()))
 
 
 @dataclass(frozen=True, slots=True)
@@ -471,27 +467,28 @@ def current_actor(
 
 
 def cookie_to_write(
-    state: Mapping[str, Any], request_cookie: str | None, *, now: dt.datetime | None = None
-) -> tuple[str, int] | None:
-    """Return (value, max-age in s) the browser's session cookie must get, or None for no change.
+    state: Mapping[str, Any], request_cookie: str | None
+) -> tuple[str, dt.datetime | None] | None:
+    """Return (value, expiry) the browser's session cookie must get, or None for no change.
 
-    While logged in: the session's cookie (unless the browser sent it already).
-    Logged out while the browser still sends a cookie: an empty value with
-    max-age 0, which deletes it.
+    While logged in: the session's cookie and its expiry (unless the browser
+    sent it already). Logged out while the browser may hold a cookie (it sent
+    one, or a session of this page ended): an empty value and no expiry,
+    which deletes it.
 
     >>> cookie_to_write({}, None) is None
     True
     >>> cookie_to_write({}, "ancien")
-    ('', 0)
+    ('', None)
     """
     pending = state.get(STATE_COOKIE)
     if state.get(STATE_TOKEN) and pending:
         value, expires_at = pending
         if value == request_cookie or expires_at is None:
             return None
-        return value, max(0, int((_aware(expires_at) - (now or utcnow())).total_seconds()))
-    if request_cookie:
-        return "", 0
+        return value, _aware(expires_at)
+    if request_cookie or state.get(STATE_ENDED) is not None:
+        return "", None
     return None
 
 
