@@ -49,12 +49,12 @@ LABELS = {
 
 
 # --- user ----------------------------------------------------------------------------
-# The login state lives in matcher.services.sessions: a server-side session whose
+# The login state lives in matcher.services.login_state: a server-side session whose
 # signed id the browser keeps in a cookie, so that a reload or a direct URL stays
 # logged in until the session expires (idle or absolute) or is revoked.
 def _client() -> tuple[str, str | None]:
     """Return (throttling key of the browser's address, its user agent)."""
-    from matcher.services.sessions import client_key
+    from matcher.services.login_state import client_key
 
     def text(value: Any) -> str | None:  # AppTest's context holds mocks, not strings
         return value if isinstance(value, str) else None
@@ -72,11 +72,11 @@ def _request_cookie() -> str | None:
 
 def current_user() -> Actor | None:
     """Return the logged-in actor after checking its session on the database, or None."""
-    from matcher.services import sessions
+    from matcher.services import login_state
 
     client, agent = _client()
     try:
-        return sessions.current_actor(
+        return login_state.current_actor(
             st.session_state, cookie=_request_cookie(), client=client, user_agent=agent
         )
     except MatcherError as exc:
@@ -86,48 +86,51 @@ def current_user() -> Actor | None:
 
 def log_in(email: str, password: str) -> Actor | None:
     """Return the actor after a (throttled) password check and a new session, or None."""
-    from matcher.services import sessions
+    from matcher.services import login_state
 
     client, agent = _client()
-    return call(sessions.login, st.session_state, email, password, client=client, user_agent=agent)
+    return call(
+        login_state.login, st.session_state, email, password, client=client, user_agent=agent
+    )
 
 
 def log_in_with_oidc(user_info: dict[str, Any]) -> Actor | None:
     """Return the actor of an OpenID Connect identity with a new session, or None."""
-    from matcher.services import sessions
+    from matcher.services import login_state
 
     client, agent = _client()
     return call(
-        sessions.actor_from_oidc, st.session_state, user_info, client=client, user_agent=agent
+        login_state.actor_from_oidc, st.session_state, user_info, client=client, user_agent=agent
     )
 
 
 def start_session(actor: Actor) -> Actor | None:
     """Return ``actor`` logged in with a new session (after an invitation or a reset link)."""
-    from matcher.services import sessions
+    from matcher.services import login_state, sessions
 
     client, agent = _client()
     opened = call(sessions.open_session, actor, client=client, user_agent=agent)
-    return None if opened is None else sessions.start(st.session_state, actor, opened)
+    return None if opened is None else login_state.start(st.session_state, actor, opened)
 
 
 def log_out() -> None:
     """End the session (server side) and forget every page's state."""
-    from matcher.services import sessions
+    from matcher.services import login_state
 
-    call(sessions.logout, st.session_state)
+    call(login_state.logout, st.session_state)
 
 
 def session_token() -> str | None:
     """Return the id of the current session (to keep it open when the password changes)."""
-    from matcher.services.sessions import STATE_TOKEN
+    from matcher.services.login_state import STATE_TOKEN
 
     return st.session_state.get(STATE_TOKEN)
 
 
 def session_ended_message() -> str | None:
     """Return why the last session ended, in French (None when there is nothing to say)."""
-    from matcher.services.sessions import STATE_ENDED, ended_message
+    from matcher.services.login_state import STATE_ENDED
+    from matcher.services.sessions import ended_message
 
     return ended_message(st.session_state.get(STATE_ENDED))
 
@@ -142,7 +145,8 @@ def sync_session_cookie() -> None:
     import json
     from email.utils import format_datetime
 
-    from matcher.services.sessions import COOKIE_NAME, cookie_to_write
+    from matcher.services.login_state import cookie_to_write
+    from matcher.services.sessions import COOKIE_NAME
 
     todo = cookie_to_write(st.session_state, _request_cookie())
     if todo is None:

@@ -4,7 +4,7 @@ import streamlit as st
 
 from app_pages import _common as ui
 from matcher.domain import ROLES
-from matcher.services import accounts, sessions
+from matcher.services import accounts, login_state
 
 
 def _link_form(token: str) -> None:
@@ -50,7 +50,7 @@ if token:
     _link_form(token)
     st.stop()
 
-ended = st.session_state.get(sessions.STATE_ENDED)
+ended = st.session_state.get(login_state.STATE_ENDED)
 if ended == "logout":
     st.success("Vous êtes déconnecté.")
 elif ui.session_ended_message():
@@ -66,7 +66,7 @@ if submitted:
     elif ui.log_in(email, password) is not None:
         st.rerun()
 
-if sessions.oidc_configured(st.secrets):
+if login_state.oidc_configured(st.secrets):
     st.divider()
     if not st.user.get("is_logged_in", False):
         st.button("Se connecter avec l'annuaire (OpenID Connect)", on_click=st.login)

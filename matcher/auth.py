@@ -1,12 +1,12 @@
-"""Login state for the Streamlit app (kept for older imports; see matcher.services.sessions).
+"""Login state for the Streamlit app (kept for older imports; see matcher.services.login_state).
 
 Pages pass ``st.session_state`` (any mutable mapping) to these functions;
-the session logic lives in :mod:`matcher.services.sessions`.
+the session logic lives in :mod:`matcher.services.login_state`.
 """
 
 from __future__ import annotations
 
-from matcher.services.sessions import (
+from matcher.services.login_state import (
     STATE_ACTOR,
     actor_from_oidc,
     current_actor,

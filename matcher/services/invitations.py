@@ -24,16 +24,11 @@ from sqlalchemy.orm import Session
 
 from matcher.errors import AuthenticationError, NotFound, PermissionDenied, ValidationError
 from matcher.services._common import Actor, actor_of, audit, check_actor, transaction
-from matcher.services.accounts import (
-    _check_fits,
-    _check_role,
-    _load_org,
-    _load_user,
-    _new_user,
-    end_access,
-    normalise_email,
-)
+from matcher.services.accounts import _check_fits, _load_user, _new_user
+from matcher.services.login import normalise_email
+from matcher.services.organisations import _check_role, _load_org
 from matcher.services.passwords import hash_password
+from matcher.services.sessions import end_access
 from matcher.storage.models import Invitation, Organisation, User, utcnow
 
 INVITATION_DAYS = 7

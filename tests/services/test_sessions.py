@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from sqlalchemy import select
 
 from matcher.errors import PermissionDenied
-from matcher.services import accounts, sessions
+from matcher.services import accounts, login_state, sessions
 from matcher.storage.db import session_scope
 from matcher.storage.models import UserSession, utcnow
 
@@ -178,58 +178,58 @@ def test_the_secret_is_created_once_and_kept_private(tmp_path, monkeypatch):
 
 def test_login_logout_cycle_in_the_ui_state(world):
     state: dict = {"search_result": [1]}
-    actor = sessions.login(state, "owner_a@test.fr", PASSWORD, client="10.2.3.4")
+    actor = login_state.login(state, "owner_a@test.fr", PASSWORD, client="10.2.3.4")
     assert actor == world.owner_a and "search_result" not in state
-    assert sessions.current_actor(state) == world.owner_a
-    token = state[sessions.STATE_TOKEN]
-    sessions.logout(state)
-    assert sessions.current_actor(state) is None
-    assert state == {sessions.STATE_ENDED: "logout"}
+    assert login_state.current_actor(state) == world.owner_a
+    token = state[login_state.STATE_TOKEN]
+    login_state.logout(state)
+    assert login_state.current_actor(state) is None
+    assert state == {login_state.STATE_ENDED: "logout"}
     assert sessions.check_session(token).reason == "logout"
 
 
 def test_a_reload_resumes_the_session_from_the_cookie(world):
     state: dict = {}
-    sessions.login(state, "holder_a@test.fr", PASSWORD)
-    cookie, _expires = state[sessions.STATE_COOKIE]
+    login_state.login(state, "holder_a@test.fr", PASSWORD)
+    cookie, _expires = state[login_state.STATE_COOKIE]
     reloaded: dict = {}  # a reload starts a new UI session; only the cookie is left
-    assert sessions.current_actor(reloaded, cookie=cookie) == world.holder_a
-    assert reloaded[sessions.STATE_TOKEN] == state[sessions.STATE_TOKEN]
-    sessions.logout(reloaded)
+    assert login_state.current_actor(reloaded, cookie=cookie) == world.holder_a
+    assert reloaded[login_state.STATE_TOKEN] == state[login_state.STATE_TOKEN]
+    login_state.logout(reloaded)
     after_logout: dict = {}
-    assert sessions.current_actor(after_logout, cookie=cookie) is None
-    assert after_logout[sessions.STATE_ENDED] == "logout"
-    assert sessions.cookie_to_write(after_logout, cookie) == ("", None)  # delete it
+    assert login_state.current_actor(after_logout, cookie=cookie) is None
+    assert after_logout[login_state.STATE_ENDED] == "logout"
+    assert login_state.cookie_to_write(after_logout, cookie) == ("", None)  # delete it
 
 
 def test_an_expired_session_is_forgotten_with_its_reason(world, idle_60s):
     state: dict = {}
-    sessions.login(state, "fund@test.fr", PASSWORD)
+    login_state.login(state, "fund@test.fr", PASSWORD)
     state["pipeline_filter"] = "x"
-    assert sessions.current_actor(state, now=utcnow() + dt.timedelta(minutes=5)) is None
-    assert state == {sessions.STATE_ENDED: "idle"}
+    assert login_state.current_actor(state, now=utcnow() + dt.timedelta(minutes=5)) is None
+    assert state == {login_state.STATE_ENDED: "idle"}
     assert "inactivité" in sessions.ended_message("idle")
 
 
 def test_an_actor_set_without_session_gets_one(world):
-    state: dict = {sessions.STATE_ACTOR: world.holder_b}
-    assert sessions.current_actor(state) == world.holder_b
-    assert sessions.check_session(state[sessions.STATE_TOKEN]).actor == world.holder_b
+    state: dict = {login_state.STATE_ACTOR: world.holder_b}
+    assert login_state.current_actor(state) == world.holder_b
+    assert sessions.check_session(state[login_state.STATE_TOKEN]).actor == world.holder_b
     accounts.set_user_active(world.admin, world.holder_b.id, False)
-    assert sessions.current_actor(state) is None
+    assert login_state.current_actor(state) is None
 
 
 def test_cookie_to_write_while_logged_in(world):
     state: dict = {}
-    sessions.login(state, "owner_b@test.fr", PASSWORD)
-    value, expires_at = sessions.cookie_to_write(state, None)
-    assert value == state[sessions.STATE_COOKIE][0]
+    login_state.login(state, "owner_b@test.fr", PASSWORD)
+    value, expires_at = login_state.cookie_to_write(state, None)
+    assert value == state[login_state.STATE_COOKIE][0]
     assert utcnow() < expires_at <= utcnow() + sessions.max_lifetime()
-    assert sessions.cookie_to_write(state, value) is None  # the browser already has it
+    assert login_state.cookie_to_write(state, value) is None  # the browser already has it
 
 
 def test_client_key_trusts_a_proxy_header_only_when_told(monkeypatch):
     headers = {"X-Forwarded-For": "198.51.100.1, 203.0.113.9"}
-    assert sessions.client_key("10.0.0.1", headers) == "10.0.0.1"
+    assert login_state.client_key("10.0.0.1", headers) == "10.0.0.1"
     monkeypatch.setenv("MATCHER_CLIENT_IP_HEADER", "X-Forwarded-For")
-    assert sessions.client_key("10.0.0.1", headers) == "203.0.113.9"
+    assert login_state.client_key("10.0.0.1", headers) == "203.0.113.9"
