@@ -37,7 +37,8 @@ BY_ROLE = {
     "admin": ["home", "premises", "search", "projects", "pipeline", "portfolio", "admin"],
 }
 
-actor = ui.current_user()
+actor = ui.current_user()  # checks the server-side session (or resumes it from the cookie)
+ui.sync_session_cookie()
 if actor is None:
     pages = [P["login"]]
 else:

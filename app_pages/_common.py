@@ -33,10 +33,8 @@ from matcher.services._common import Actor
 
 log = logging.getLogger("matcher.app")
 
-#: Session key holding the logged-in :class:`Actor`.
+#: Session key holding the logged-in :class:`Actor` (its server session is checked).
 AUTH_KEY = "auth_user"
-#: Key used by :mod:`matcher.auth` (kept in sync so both readers agree).
-LEGACY_AUTH_KEY = "auth_actor"
 
 LABELS = {
     "kind": PREMISE_KINDS,
@@ -51,29 +49,141 @@ LABELS = {
 
 
 # --- user ----------------------------------------------------------------------------
+# The login state lives in matcher.services.login_state: a server-side session whose
+# signed id the browser keeps in a cookie, so that a reload or a direct URL stays
+# logged in until the session expires (idle or absolute) or is revoked.
+def _client() -> tuple[str, str | None]:
+    """Return (throttling key of the browser's address, its user agent)."""
+    from matcher.services.login_state import client_key
+
+    def text(value: Any) -> str | None:  # AppTest's context holds mocks, not strings
+        return value if isinstance(value, str) else None
+
+    headers = {k: v for k, v in dict(st.context.headers).items() if isinstance(v, str)}
+    return client_key(text(st.context.ip_address), headers), text(headers.get("User-Agent"))
+
+
+def _request_cookie() -> str | None:
+    from matcher.services.sessions import COOKIE_NAME
+
+    value = st.context.cookies.get(COOKIE_NAME)
+    return value if isinstance(value, str) else None
+
+
 def current_user() -> Actor | None:
-    """Return the logged-in actor, or None."""
-    for key in (AUTH_KEY, LEGACY_AUTH_KEY):
-        actor = st.session_state.get(key)
-        if isinstance(actor, Actor):
-            return actor
-    return None
+    """Return the logged-in actor after checking its session on the database, or None."""
+    from matcher.services import login_state
+
+    client, agent = _client()
+    try:
+        return login_state.current_actor(
+            st.session_state, cookie=_request_cookie(), client=client, user_agent=agent
+        )
+    except MatcherError as exc:
+        show_error(exc)
+        return None
+
+
+def log_in(email: str, password: str) -> Actor | None:
+    """Return the actor after a (throttled) password check and a new session, or None."""
+    from matcher.services import login_state
+
+    client, agent = _client()
+    return call(
+        login_state.login, st.session_state, email, password, client=client, user_agent=agent
+    )
+
+
+def log_in_with_oidc(user_info: dict[str, Any]) -> Actor | None:
+    """Return the actor of an OpenID Connect identity with a new session, or None."""
+    from matcher.services import login_state
+
+    client, agent = _client()
+    return call(
+        login_state.actor_from_oidc, st.session_state, user_info, client=client, user_agent=agent
+    )
+
+
+def start_session(actor: Actor) -> Actor | None:
+    """Return ``actor`` logged in with a new session (after an invitation or a reset link)."""
+    from matcher.services import login_state, sessions
+
+    client, agent = _client()
+    opened = call(sessions.open_session, actor, client=client, user_agent=agent)
+    return None if opened is None else login_state.start(st.session_state, actor, opened)
+
+
+def log_out() -> None:
+    """End the session (server side) and forget every page's state."""
+    from matcher.services import login_state
+
+    call(login_state.logout, st.session_state)
+
+
+def session_token() -> str | None:
+    """Return the id of the current session (to keep it open when the password changes)."""
+    from matcher.services.login_state import STATE_TOKEN
+
+    return st.session_state.get(STATE_TOKEN)
+
+
+def session_ended_message() -> str | None:
+    """Return why the last session ended, in French (None when there is nothing to say)."""
+    from matcher.services.login_state import STATE_ENDED
+    from matcher.services.sessions import ended_message
+
+    return ended_message(st.session_state.get(STATE_ENDED))
+
+
+def sync_session_cookie() -> None:
+    """Write (or delete) the browser's session cookie when it differs from the session.
+
+    Streamlit cannot set a cookie from the server; a script run by
+    ``st.html`` sets it in the page (SameSite=Strict, Secure over HTTPS). It
+    only holds the signed random id; the session itself stays on the server.
+    """
+    import json
+    from email.utils import format_datetime
+
+    from matcher.services.login_state import cookie_to_write
+    from matcher.services.sessions import COOKIE_NAME
+
+    todo = cookie_to_write(st.session_state, _request_cookie())
+    if todo is None:
+        return
+    value, expires_at = todo
+    # A fixed expiry date (not a Max-Age counted from now) keeps the script the same on
+    # every run, so the page runs it once.
+    lifetime = (
+        "Max-Age=0" if expires_at is None else f"Expires={format_datetime(expires_at, usegmt=True)}"
+    )
+    script = (
+        "<script>(function(){"
+        f"var c={json.dumps(COOKIE_NAME)}+'='+{json.dumps(value)}"
+        f"+'; Path=/; {lifetime}; SameSite=Strict';"
+        "if(location.protocol==='https:'){c+='; Secure';}"
+        "document.cookie=c;"
+        # Hide the empty element that carried this script (no gap above the page).
+        "var s=document.currentScript,b=s&&s.closest('[data-testid=\"stElementContainer\"]');"
+        "if(b){b.style.display='none';}"
+        "})();</script>"
+    )
+    st.html(script, unsafe_allow_javascript=True)
 
 
 def set_user(actor: Actor | None) -> None:
-    """Store (or forget, with None) the logged-in actor and clear every page's state."""
-    for key in list(st.session_state.keys()):
-        del st.session_state[key]
-    if actor is not None:
-        st.session_state[AUTH_KEY] = actor
-        st.session_state[LEGACY_AUTH_KEY] = actor
+    """Log ``actor`` in with a new session, or log out with None (clears every page's state)."""
+    if actor is None:
+        log_out()
+    else:
+        start_session(actor)
 
 
 def require_user(*roles: str) -> Actor:
     """Return the logged-in actor; show a French message and stop the page otherwise."""
     actor = current_user()
     if actor is None:
-        st.warning("Connectez-vous pour accéder à cette page.")
+        st.warning(session_ended_message() or "Connectez-vous pour accéder à cette page.")
         st.stop()
     if roles and actor.role not in roles and not actor.is_admin:
         wanted = ", ".join(ROLES[r] for r in roles)
@@ -116,6 +226,16 @@ def call(func, *args: Any, **kwargs: Any) -> Any:
     except Exception as exc:  # noqa: BLE001
         show_error(exc)
         return None
+
+
+def done(func, *args: Any, **kwargs: Any) -> bool:
+    """Return True when ``func(*args, **kwargs)`` succeeded (its error shown in French if not)."""
+    try:
+        func(*args, **kwargs)
+    except Exception as exc:  # noqa: BLE001
+        show_error(exc)
+        return False
+    return True
 
 
 # --- labels and formatting -----------------------------------------------------------

@@ -1,32 +1,51 @@
-"""Organisations, local accounts (argon2), invitations, login with throttling, OIDC link."""
+"""Local accounts: create, list, edit, (de)activate, change a password.
+
+Organisations live in :mod:`matcher.services.organisations`, logins in
+:mod:`matcher.services.login`, invitations and password-reset links in
+:mod:`matcher.services.invitations`, sessions in :mod:`matcher.services.sessions`;
+their public functions are also reachable from here (``accounts.authenticate``,
+``accounts.create_organisation``, ``accounts.invite_user``...).
+
+Edits of accounts and organisations are versioned (optimistic locking) and
+audited. Anything that changes who an account is (deactivation, a new role
+or organisation, a new password) ends its other sessions and the links it
+could still use, in the same transaction.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import os
-import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from matcher.domain import ROLES
 from matcher.errors import AuthenticationError, NotFound, PermissionDenied, ValidationError
-from matcher.services._common import Actor, actor_of, audit, check_actor, transaction
-from matcher.services.passwords import (
-    dummy_hash,
-    hash_password,
-    password_hasher,
-    verify_password,
+from matcher.services._common import (
+    Actor,
+    actor_of,
+    apply_versioned_changes,
+    audit,
+    check_actor,
+    transaction,
 )
-from matcher.storage.models import Invitation, LoginAttempt, Organisation, User, utcnow
-
-#: Failed attempts allowed for one e-mail within THROTTLE_WINDOW before login is refused.
-MAX_FAILED_ATTEMPTS = int(os.environ.get("MATCHER_MAX_FAILED_LOGINS", "5"))
-THROTTLE_WINDOW = dt.timedelta(minutes=15)
-INVITATION_DAYS = 7
+from matcher.services.login import normalise_email
+from matcher.services.organisations import (
+    OrganisationInfo,
+    _check_role,
+    _load_org,
+    _new_organisation,
+    create_organisation,
+    list_organisations,
+    set_organisation_active,
+    update_organisation,
+)
+from matcher.services.passwords import hash_password, verify_password
+from matcher.services.sessions import end_access
+from matcher.storage.models import Organisation, User
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,109 +60,34 @@ class UserInfo:
     organisation_name: str
     is_active: bool
     last_login_at: dt.datetime | None
+    version: int = 1
 
 
-@dataclass(frozen=True, slots=True)
-class OrganisationInfo:
-    """An organisation as listed to users."""
-
-    id: int
-    name: str
-    kind: str
-    siren: str | None
-    is_active: bool
-
-
-def normalise_email(email: str) -> str:
-    """Return the e-mail trimmed and lower-cased; raise ValidationError if malformed.
-
-    >>> normalise_email("  Jeanne.Dupont@Mairie.FR ")
-    'jeanne.dupont@mairie.fr'
-    """
-    text = (email or "").strip().lower()
-    local, _, domain = text.partition("@")
-    if not local or "." not in domain or " " in text or len(text) > 254:
-        raise ValidationError(f"Adresse e-mail invalide : « {email} ».", field="email", value=email)
-    return text
-
-
-def _check_role(role: str) -> None:
-    if role not in ROLES:
-        raise ValidationError(
-            f"Rôle inconnu « {role} » (rôles : {', '.join(ROLES)}).", field="role", value=role
-        )
-
-
-def _org_info(org: Organisation) -> OrganisationInfo:
-    return OrganisationInfo(org.id, org.name, org.kind, org.siren, org.is_active)
-
-
-# --------------------------------------------------------------------------- organisations
-
-
-def _new_organisation(session: Session, name: str, kind: str, siren: str | None) -> Organisation:
-    _check_role(kind)
-    name = (name or "").strip()
-    if not name:
-        raise ValidationError("Le nom de l'organisation est obligatoire.", field="name")
-    if session.scalar(select(Organisation.id).where(Organisation.name == name)) is not None:
-        raise ValidationError(f"L'organisation « {name} » existe déjà.", field="name", value=name)
-    org = Organisation(name=name, kind=kind, siren=siren)
-    session.add(org)
-    session.flush()
-    return org
-
-
-def create_organisation(
-    actor: Actor, name: str, kind: str, *, siren: str | None = None, session: Session | None = None
-) -> OrganisationInfo:
-    """Return the new organisation; admins only. ``kind`` is the role of its members."""
-    with transaction(session) as s:
-        check_actor(s, actor, "admin")
-        org = _new_organisation(s, name, kind, siren)
-        audit(s, actor, "create", "organisation", org.id, None, {"name": name, "kind": kind})
-        return _org_info(org)
-
-
-def list_organisations(actor: Actor, *, session: Session | None = None) -> list[OrganisationInfo]:
-    """Return every organisation for admins, the actor's own one for everybody else."""
-    with transaction(session, write=False) as s:
-        check_actor(s, actor)
-        query = select(Organisation).order_by(Organisation.name)
-        if not actor.is_admin:
-            query = query.where(Organisation.id == actor.organisation_id)
-        return [_org_info(o) for o in s.scalars(query)]
-
-
-def set_organisation_active(
-    actor: Actor, organisation_id: int, active: bool, *, session: Session | None = None
-) -> OrganisationInfo:
-    """Return the organisation after (de)activating it; admins only.
-
-    Members of a deactivated organisation can no longer act (every service
-    call is refused) and cannot log in.
-    """
-    with transaction(session) as s:
-        check_actor(s, actor, "admin")
-        org = s.get(Organisation, organisation_id)
-        if org is None:
-            raise NotFound(f"Organisation n° {organisation_id} introuvable.")
-        if org.id == actor.organisation_id and not active:
-            raise ValidationError("Vous ne pouvez pas désactiver votre propre organisation.")
-        audit(
-            s,
-            actor,
-            "update",
-            "organisation",
-            org.id,
-            {"is_active": org.is_active},
-            {"is_active": active},
-        )
-        org.is_active = active
-        return _org_info(org)
+def _user_info(user: User, org_name: str) -> UserInfo:
+    return UserInfo(
+        user.id,
+        user.email,
+        user.display_name,
+        user.role,
+        user.organisation_id,
+        org_name,
+        user.is_active,
+        user.last_login_at,
+        user.version,
+    )
 
 
 # --------------------------------------------------------------------------- users
+
+
+def _check_fits(org: Organisation, role: str) -> None:
+    if org.kind != role:
+        raise ValidationError(
+            f"Le rôle « {ROLES[role]} » ne convient pas à l'organisation « {org.name} » "
+            f"({ROLES[org.kind]}).",
+            field="role",
+            value=role,
+        )
 
 
 def _new_user(
@@ -155,16 +99,8 @@ def _new_user(
     display_name: str = "",
 ) -> User:
     _check_role(role)
-    org = session.get(Organisation, organisation_id)
-    if org is None:
-        raise NotFound(f"Organisation n° {organisation_id} introuvable.")
-    if org.kind != role:
-        raise ValidationError(
-            f"Le rôle « {ROLES[role]} » ne convient pas à l'organisation « {org.name} » "
-            f"({ROLES[org.kind]}).",
-            field="role",
-            value=role,
-        )
+    org = _load_org(session, organisation_id)
+    _check_fits(org, role)
     email = normalise_email(email)
     if session.scalar(select(User.id).where(User.email == email)) is not None:
         raise ValidationError(f"Un compte existe déjà pour « {email} ».", field="email")
@@ -172,7 +108,7 @@ def _new_user(
         email=email,
         role=role,
         organisation_id=organisation_id,
-        display_name=(display_name or "").strip() or email.split("@")[0],
+        display_name=(display_name or "").strip()[:200] or email.split("@")[0],
         password_hash=hash_password(password) if password is not None else None,
     )
     session.add(user)
@@ -194,7 +130,10 @@ def create_user(
     with transaction(session) as s:
         check_actor(s, actor, "admin")
         user = _new_user(s, email, role, organisation_id, password, display_name)
-        audit(s, actor, "create", "user", user.id, None, {"email": user.email, "role": role})
+        audit(
+            s, actor, "create", "user", user.id, None,
+            {"email": user.email, "role": role, "organisation_id": organisation_id},
+        )  # fmt: skip
         return actor_of(user)
 
 
@@ -237,246 +176,166 @@ def list_users(
         )
         if organisation_id is not None:
             query = query.where(User.organisation_id == organisation_id)
-        return [
-            UserInfo(
-                u.id,
-                u.email,
-                u.display_name,
-                u.role,
-                u.organisation_id,
-                org_name,
-                u.is_active,
-                u.last_login_at,
+        return [_user_info(u, org_name) for u, org_name in s.execute(query)]
+
+
+def _load_user(s: Session, user_id: int) -> User:
+    user = s.get(User, user_id)
+    if user is None:
+        raise NotFound(f"Compte n° {user_id} introuvable.")
+    return user
+
+
+def update_user(
+    actor: Actor,
+    user_id: int,
+    changes: Mapping[str, Any],
+    expected_version: int,
+    *,
+    session: Session | None = None,
+) -> UserInfo:
+    """Return the account after an administrator changed its name, role or organisation.
+
+    A role is the kind of the account's organisation: changing it means
+    moving the account to an organisation of that kind (give both, or the
+    organisation alone). A new role or organisation ends the account's
+    sessions and the invitations it sent.
+    """
+    changes = dict(changes)
+    with transaction(session) as s:
+        check_actor(s, actor, "admin")
+        user = _load_user(s, user_id)
+        clean: dict[str, Any] = {}
+        if "display_name" in changes:
+            clean["display_name"] = (changes.pop("display_name") or "").strip()[:200] or (
+                user.email.split("@")[0]
             )
-            for u, org_name in s.execute(query)
-        ]
+        if "role" in changes or "organisation_id" in changes:
+            role = changes.pop("role", None)
+            org_id = int(changes.pop("organisation_id", None) or user.organisation_id)
+            org = _load_org(s, org_id)
+            role = role or org.kind
+            _check_role(role)
+            _check_fits(org, role)
+            if user.id == actor.id and role != "admin":
+                raise ValidationError(
+                    "Vous ne pouvez pas retirer votre propre rôle d'administrateur."
+                )
+            clean.update(role=role, organisation_id=org.id)
+        clean.update(changes)
+        old, new = apply_versioned_changes(
+            s, user, clean, expected_version,
+            allowed=("display_name", "role", "organisation_id"), label="Le compte",
+        )  # fmt: skip
+        changed = {k for k in new if old[k] != new[k]}
+        if changed:
+            audit(s, actor, "update", "user", user.id, old, new)
+        if changed & {"role", "organisation_id"}:
+            end_access(s, [user.id], "role_changed")
+        return _user_info(user, s.get(Organisation, user.organisation_id).name)
 
 
 def set_user_active(
-    actor: Actor, user_id: int, active: bool, *, session: Session | None = None
-) -> None:
-    """Activate or deactivate an account; admins only (a deactivated user is refused at once)."""
-    with transaction(session) as s:
-        check_actor(s, actor, "admin")
-        user = s.get(User, user_id)
-        if user is None:
-            raise NotFound(f"Compte n° {user_id} introuvable.")
-        if user.id == actor.id and not active:
-            raise ValidationError("Vous ne pouvez pas désactiver votre propre compte.")
-        audit(
-            s,
-            actor,
-            "update",
-            "user",
-            user.id,
-            {"is_active": user.is_active},
-            {"is_active": active},
-        )
-        user.is_active = active
-
-
-# --------------------------------------------------------------------------- invitations
-
-
-def _token_digest(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
-def invite_user(
     actor: Actor,
-    email: str,
-    role: str,
-    organisation_id: int | None = None,
+    user_id: int,
+    active: bool,
     *,
-    valid_days: int = INVITATION_DAYS,
+    expected_version: int | None = None,
     session: Session | None = None,
-) -> str:
-    """Return the one-time invitation token (to send by e-mail) for ``email``.
+) -> None:
+    """Activate or deactivate an account; admins only.
 
-    Admins invite anybody into any organisation; other users invite colleagues
-    into their own organisation with their own role.
+    A deactivated user is refused at once by every service, its sessions
+    end, and the invitations it sent can no longer be accepted.
     """
     with transaction(session) as s:
-        check_actor(s, actor)
-        _check_role(role)
-        organisation_id = organisation_id if organisation_id is not None else actor.organisation_id
-        if not actor.is_admin and (organisation_id != actor.organisation_id or role != actor.role):
-            raise PermissionDenied(
-                "Vous ne pouvez inviter que dans votre organisation et avec votre rôle."
-            )
-        email = normalise_email(email)
-        if s.scalar(select(User.id).where(User.email == email)) is not None:
-            raise ValidationError(f"Un compte existe déjà pour « {email} ».", field="email")
-        org = s.get(Organisation, organisation_id)
-        if org is None:
-            raise NotFound(f"Organisation n° {organisation_id} introuvable.")
-        if org.kind != role:
-            raise ValidationError(
-                f"Le rôle « {ROLES[role]} » ne convient pas à l'organisation « {org.name} ».",
-                field="role",
-            )
-        token = secrets.token_urlsafe(32)
-        invitation = Invitation(
-            token_sha256=_token_digest(token),
-            email=email,
-            role=role,
-            organisation_id=organisation_id,
-            invited_by_id=actor.id,
-            expires_at=utcnow() + dt.timedelta(days=valid_days),
-        )
-        s.add(invitation)
-        s.flush()
-        audit(s, actor, "invite", "invitation", invitation.id, None, {"email": email, "role": role})
-        return token
-
-
-def accept_invitation(
-    token: str, password: str, *, display_name: str = "", session: Session | None = None
-) -> Actor:
-    """Return the Actor of the account created from an invitation token and a password."""
-    with transaction(session) as s:
-        invitation = s.scalar(
-            select(Invitation).where(Invitation.token_sha256 == _token_digest(token or ""))
-        )
-        if invitation is None or invitation.accepted_at is not None:
-            raise AuthenticationError("Invitation inconnue ou déjà utilisée.")
-        expires = invitation.expires_at
-        if expires.tzinfo is None:  # SQLite returns naive UTC datetimes
-            expires = expires.replace(tzinfo=dt.UTC)
-        if expires < utcnow():
-            raise AuthenticationError("Invitation expirée : demandez-en une nouvelle.")
-        user = _new_user(
-            s, invitation.email, invitation.role, invitation.organisation_id, password, display_name
-        )
-        invitation.accepted_at = utcnow()
-        audit(s, actor_of(user), "accept_invitation", "user", user.id, None, {"email": user.email})
-        return actor_of(user)
+        check_actor(s, actor, "admin")
+        user = _load_user(s, user_id)
+        if user.id == actor.id and not active:
+            raise ValidationError("Vous ne pouvez pas désactiver votre propre compte.")
+        version = user.version if expected_version is None else expected_version
+        old, new = apply_versioned_changes(
+            s, user, {"is_active": bool(active)}, version, allowed=("is_active",),
+            label="Le compte",
+        )  # fmt: skip
+        audit(s, actor, "update", "user", user.id, old, new)
+        if not active:
+            end_access(s, [user.id], "deactivated")
 
 
 def set_password(
-    actor: Actor, current_password: str, new_password: str, *, session: Session | None = None
+    actor: Actor,
+    current_password: str,
+    new_password: str,
+    *,
+    keep_session: str | None = None,
+    session: Session | None = None,
 ) -> None:
-    """Change the actor's own password after checking the current one."""
+    """Change the actor's own password after checking the current one.
+
+    Every other session of the account ends (``keep_session`` is the id of
+    the session the change was made from, which stays open).
+    """
     with transaction(session) as s:
         user = check_actor(s, actor)
         if not verify_password(user.password_hash, current_password):
             raise AuthenticationError("Mot de passe actuel incorrect.")
         user.password_hash = hash_password(new_password)
+        s.flush()
         audit(s, actor, "set_password", "user", user.id)
+        end_access(s, [user.id], "password_changed", except_token=keep_session, links=False)
 
 
-# --------------------------------------------------------------------------- login
+# Login and invitations live in their own modules; callers keep using ``accounts.<name>``.
+from matcher.services.login import (  # noqa: E402
+    MAX_FAILED_ATTEMPTS,
+    THROTTLE_WINDOW,
+    authenticate,
+    failed_attempts,
+    login_with_oidc,
+)
+
+_IN_INVITATIONS = frozenset(
+    {
+        "INVITATION_DAYS",
+        "RESET_HOURS",
+        "accept_invitation",
+        "create_reset_link",
+        "describe_link",
+        "invite_user",
+        "list_invitations",
+        "reset_password",
+        "revoke_invitation",
+    }
+)
 
 
-def _as_aware(value: dt.datetime) -> dt.datetime:
-    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+def __getattr__(name: str) -> Any:
+    # Lazy, because matcher.services.invitations builds on this module.
+    if name in _IN_INVITATIONS:
+        from matcher.services import invitations
+
+        return getattr(invitations, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-def authenticate(email: str, password: str, *, now: dt.datetime | None = None) -> Actor:
-    """Return the Actor for valid credentials; raise AuthenticationError otherwise.
-
-    After :data:`MAX_FAILED_ATTEMPTS` failures for one e-mail within
-    :data:`THROTTLE_WINDOW`, every attempt (even a right one) is refused until
-    the window has passed. The message never says whether the e-mail exists.
-    """
-    now = now or utcnow()
-    try:
-        email = normalise_email(email)
-    except ValidationError:
-        raise AuthenticationError("Identifiants incorrects.") from None
-    with transaction(None) as s:
-        since = now - THROTTLE_WINDOW
-        failures = list(
-            s.scalars(
-                select(LoginAttempt.at)
-                .where(
-                    LoginAttempt.email == email,
-                    LoginAttempt.at >= since,
-                    LoginAttempt.succeeded.is_(False),
-                )
-                .order_by(LoginAttempt.at)
-            )
-        )
-        if len(failures) >= MAX_FAILED_ATTEMPTS:
-            unlock = _as_aware(failures[-MAX_FAILED_ATTEMPTS]) + THROTTLE_WINDOW
-            minutes = max(1, int((unlock - now).total_seconds() // 60) + 1)
-            s.add(LoginAttempt(email=email, at=now, succeeded=False))
-            locked = AuthenticationError(
-                f"Trop de tentatives de connexion : réessayez dans {minutes} minute(s)."
-            )
-            locked.retry_after_minutes = minutes
-            error: AuthenticationError | None = locked
-        else:
-            user = s.scalar(select(User).where(User.email == email))
-            if user is None:
-                verify_password(dummy_hash(), password)
-                ok = False
-            else:
-                org = s.get(Organisation, user.organisation_id)
-                ok = (
-                    user.is_active
-                    and org.is_active
-                    and verify_password(user.password_hash, password)
-                )
-            s.add(LoginAttempt(email=email, at=now, succeeded=ok))
-            error = None if ok else AuthenticationError("Identifiants incorrects.")
-            if ok:
-                user.last_login_at = now
-                if password_hasher().check_needs_rehash(user.password_hash):
-                    user.password_hash = password_hasher().hash(password)
-                result = actor_of(user)
-    if error is not None:  # raised after commit so that the attempt is recorded
-        raise error
-    return result
-
-
-def failed_attempts(email: str, *, now: dt.datetime | None = None) -> int:
-    """Return the number of failed logins for ``email`` within the throttle window."""
-    now = now or utcnow()
-    with transaction(None, write=False) as s:
-        return int(
-            s.scalar(
-                select(func.count())
-                .select_from(LoginAttempt)
-                .where(
-                    LoginAttempt.email == normalise_email(email),
-                    LoginAttempt.at >= now - THROTTLE_WINDOW,
-                    LoginAttempt.succeeded.is_(False),
-                )
-            )
-        )
-
-
-def login_with_oidc(email: str, subject: str, *, email_verified: bool = True) -> Actor:
-    """Return the Actor of the existing, active account matching an OpenID Connect identity.
-
-    OIDC never creates accounts: the person must have been invited (or
-    created) first. The provider's subject is linked on first login, and
-    afterwards must match.
-    """
-    if not email_verified:
-        raise AuthenticationError("Adresse e-mail non vérifiée par le fournisseur d'identité.")
-    try:
-        email = normalise_email(email)
-    except ValidationError:
-        raise AuthenticationError("Identité OpenID Connect sans adresse e-mail valide.") from None
-    with transaction(None) as s:
-        user = s.scalar(select(User).where(User.email == email))
-        org = s.get(Organisation, user.organisation_id) if user is not None else None
-        if user is None or not user.is_active or not org.is_active:
-            raise AuthenticationError(
-                f"Aucun compte actif pour « {email} » : demandez une invitation à un administrateur."
-            )
-        if user.oidc_subject is None:
-            user.oidc_subject = subject
-            try:
-                s.flush()
-            except IntegrityError:
-                raise AuthenticationError(
-                    "Cette identité est déjà liée à un autre compte."
-                ) from None
-            audit(s, actor_of(user), "link_oidc", "user", user.id)
-        elif user.oidc_subject != subject:
-            raise AuthenticationError("Cette identité ne correspond pas au compte lié.")
-        user.last_login_at = utcnow()
-        return actor_of(user)
+__all__ = [
+    "MAX_FAILED_ATTEMPTS",
+    "THROTTLE_WINDOW",
+    "OrganisationInfo",
+    "UserInfo",
+    "authenticate",
+    "bootstrap_admin",
+    "create_organisation",
+    "create_user",
+    "failed_attempts",
+    "list_organisations",
+    "list_users",
+    "login_with_oidc",
+    "normalise_email",
+    "set_organisation_active",
+    "set_password",
+    "set_user_active",
+    "update_organisation",
+    "update_user",
+]

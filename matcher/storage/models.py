@@ -28,6 +28,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -72,6 +73,9 @@ class Organisation(Timestamped, Base):
     kind: Mapped[str] = mapped_column(String(20))
     siren: Mapped[str | None] = mapped_column(String(9))
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+
+    __mapper_args__ = {"version_id_col": version}
 
 
 class User(Timestamped, Base):
@@ -89,10 +93,20 @@ class User(Timestamped, Base):
     oidc_subject: Mapped[str | None] = mapped_column(String(255), unique=True)
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     last_login_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    #: Optimistic locking of the admin's edits (logins write last_login_at without it).
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+
+    __mapper_args__ = {"version_id_col": version}
 
 
 class Invitation(Base):
-    """An invitation to join an organisation; only the token's SHA-256 is stored."""
+    """A one-time link: join an organisation, or reset a password; only its SHA-256 is stored.
+
+    ``purpose`` is "join" (``email``, ``role`` and ``organisation_id`` say the
+    account to create) or "reset" (``user_id`` is the account whose password
+    the link resets). ``revoked_at`` is set when the link may no longer be
+    used (its inviter was deactivated, a newer reset link was made...).
+    """
 
     __tablename__ = "invitations"
 
@@ -105,18 +119,53 @@ class Invitation(Base):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     expires_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     accepted_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    purpose: Mapped[str] = mapped_column(String(20), default="join", server_default="join")
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class LoginAttempt(Base):
-    """One login attempt, kept to throttle password guessing."""
+    """One login attempt, kept to throttle password guessing per account and per client.
+
+    ``client`` is the key the application passes for the caller (its remote
+    address); ``throttled`` attempts were refused without checking the
+    password, because they came before the delay had passed.
+    """
 
     __tablename__ = "login_attempts"
-    __table_args__ = (Index("ix_login_attempts_email_at", "email", "at"),)
+    __table_args__ = (
+        Index("ix_login_attempts_email_at", "email", "at"),
+        Index("ix_login_attempts_client_at", "client", "at"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     email: Mapped[str] = mapped_column(String(254))
     at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     succeeded: Mapped[bool] = mapped_column(Boolean)
+    client: Mapped[str | None] = mapped_column(String(100))
+    throttled: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+
+
+class UserSession(Base):
+    """A server-side login session; the browser's cookie holds a random id, we keep its hash.
+
+    A session ends at ``expires_at`` (absolute lifetime), after
+    ``MATCHER_SESSION_IDLE_MINUTES`` without activity (``last_seen_at``), or
+    when revoked (logout, password change, deactivation: ``revoked_reason``).
+    """
+
+    __tablename__ = "user_sessions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    last_seen_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    revoked_reason: Mapped[str | None] = mapped_column(String(40))
+    client: Mapped[str | None] = mapped_column(String(100))
+    user_agent: Mapped[str | None] = mapped_column(String(300))
 
 
 # --------------------------------------------------------------------------- catalogue

@@ -66,9 +66,45 @@ def _seed(env: dict[str, str]) -> None:
     subprocess.run([sys.executable, "-c", _SEED], env=env, check=True, cwd=REPO, timeout=900)
 
 
+def _start_app(env: dict[str, str], log_path: Path) -> tuple[str, subprocess.Popen, object]:
+    """Return (base URL, process, log file) of ``streamlit run app.py`` once it answers."""
+    port = _free_port()
+    log = log_path.open("w")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
+         "--server.port", str(port), "--server.address", "127.0.0.1",
+         "--server.fileWatcherType", "none",
+         "--browser.gatherUsageStats", "false"],
+        cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 120
+    while True:
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
+                if r.read().decode().strip() == "ok":
+                    return url, proc, log
+        except OSError:
+            pass
+        if proc.poll() is not None or time.monotonic() > deadline:
+            proc.kill()
+            log.close()
+            pytest.fail("Streamlit n'a pas démarré : " + log_path.read_text()[-2000:])
+        time.sleep(0.5)  # polling the health endpoint until it answers
+
+
+def _stop_app(proc: subprocess.Popen, log) -> None:
+    proc.terminate()
+    try:
+        proc.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+    log.close()
+
+
 @pytest.fixture(scope="session")
-def app_url(tmp_path_factory):
-    """Return the base URL of the app started on the small demo; stop it afterwards."""
+def browser_env(tmp_path_factory) -> dict[str, str]:
+    """Return the environment of the app under test: the small demo, seeded and warmed."""
     if not CHROMIUM.exists():
         pytest.skip("Chromium de Debian absent (/usr/bin/chromium) : apt-get install chromium")
     data = tmp_path_factory.mktemp("browser-data")
@@ -84,37 +120,36 @@ def app_url(tmp_path_factory):
         "PYTHONPATH": str(REPO),
     }
     _seed(env)
-    port = _free_port()
-    log = (data / "streamlit.log").open("w")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
-         "--server.port", str(port), "--server.address", "127.0.0.1",
-         "--server.fileWatcherType", "none",
-         "--browser.gatherUsageStats", "false"],
-        cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT,
-    )  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 120
-    while True:
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
-                if r.read().decode().strip() == "ok":
-                    break
-        except OSError:
-            pass
-        if proc.poll() is not None or time.monotonic() > deadline:
-            proc.kill()
-            pytest.fail(
-                "Streamlit n'a pas démarré : " + (data / "streamlit.log").read_text()[-2000:]
-            )
-        time.sleep(0.5)
+    return env
+
+
+@pytest.fixture(scope="session")
+def browser_db(browser_env) -> Path:
+    """Return the SQLite file the app under test uses (to check what it wrote)."""
+    return Path(browser_env["DATABASE_URL"].removeprefix("sqlite:///"))
+
+
+@pytest.fixture(scope="session")
+def app_url(browser_env):
+    """Return the base URL of the app started on the small demo; stop it afterwards."""
+    data = Path(browser_env["MATCHER_DATA_DIR"])
+    url, proc, log = _start_app(browser_env, data / "streamlit.log")
     yield url
-    proc.terminate()
-    try:
-        proc.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-    log.close()
+    _stop_app(proc, log)
+
+
+#: Idle timeout of the second server, in seconds (long enough for a login on a loaded machine).
+SHORT_IDLE_S = 30
+
+
+@pytest.fixture(scope="session")
+def short_idle_app_url(browser_env):
+    """Return the URL of a second server on the same database whose sessions idle out fast."""
+    data = Path(browser_env["MATCHER_DATA_DIR"])
+    env = {**browser_env, "MATCHER_SESSION_IDLE_SECONDS": str(SHORT_IDLE_S)}
+    url, proc, log = _start_app(env, data / "streamlit-idle.log")
+    yield url
+    _stop_app(proc, log)
 
 
 @pytest.fixture(scope="session")

@@ -1,8 +1,10 @@
-"""Accounts: argon2 passwords, invitations, throttled login, OIDC linking, user lists."""
+"""Accounts: argon2 passwords, invitations, OIDC linking, user lists, admin edits.
+
+Throttling is tested in test_login.py, sessions in test_sessions.py, links in
+test_invitations.py.
+"""
 
 from __future__ import annotations
-
-import datetime as dt
 
 import pytest
 from sqlalchemy import select
@@ -10,7 +12,7 @@ from sqlalchemy import select
 from matcher.errors import AuthenticationError, PermissionDenied, ValidationError
 from matcher.services import accounts
 from matcher.storage.db import session_scope
-from matcher.storage.models import User, utcnow
+from matcher.storage.models import User
 
 PASSWORD = "motdepasse-long"
 
@@ -28,20 +30,6 @@ def test_authenticate_returns_the_actor_and_refuses_wrong_passwords(world):
         accounts.authenticate("owner_a@test.fr", "mauvais-mot-de-passe")
     with pytest.raises(AuthenticationError, match="Identifiants incorrects"):
         accounts.authenticate("inconnu@test.fr", PASSWORD)  # same message: no account probing
-
-
-def test_login_is_throttled_after_repeated_failures(world):
-    now = utcnow()
-    for i in range(accounts.MAX_FAILED_ATTEMPTS):
-        with pytest.raises(AuthenticationError, match="Identifiants"):
-            accounts.authenticate("holder_a@test.fr", f"faux-{i}-xxxxxxxx", now=now)
-    with pytest.raises(AuthenticationError, match="Trop de tentatives") as info:
-        accounts.authenticate("holder_a@test.fr", PASSWORD, now=now + dt.timedelta(minutes=1))
-    assert 1 <= info.value.retry_after_minutes <= 15
-    # Other accounts are not affected, and the lock ends with the window.
-    assert accounts.authenticate("holder_b@test.fr", PASSWORD, now=now) == world.holder_b
-    later = now + accounts.THROTTLE_WINDOW + dt.timedelta(minutes=2)
-    assert accounts.authenticate("holder_a@test.fr", PASSWORD, now=later) == world.holder_a
 
 
 def test_deactivated_account_cannot_log_in_nor_act(world):
@@ -159,3 +147,67 @@ def test_deactivated_organisation_blocks_its_members(world):
     assert premises.list_premises(world.owner_a)  # other organisations unaffected
     with pytest.raises(PermissionDenied):
         accounts.set_organisation_active(world.owner_a, world.owner_b.organisation_id, True)
+
+
+def test_admin_renames_an_organisation_under_optimistic_locking(world):
+    from matcher.errors import ConcurrentModification
+
+    org = next(o for o in accounts.list_organisations(world.admin) if o.name == "Commune A")
+    renamed = accounts.update_organisation(
+        world.admin, org.id, {"name": "Commune A (nouvelle)", "siren": "213 100 555"}, org.version
+    )
+    assert (renamed.name, renamed.siren, renamed.version) == (
+        "Commune A (nouvelle)",
+        "213100555",
+        org.version + 1,
+    )
+    with pytest.raises(ConcurrentModification, match="modifié entre-temps"):
+        accounts.update_organisation(world.admin, org.id, {"name": "Autre"}, org.version)
+    with pytest.raises(ValidationError, match="SIREN invalide"):
+        accounts.update_organisation(world.admin, org.id, {"siren": "12"}, renamed.version)
+    with pytest.raises(ValidationError, match="ne change pas"):
+        accounts.update_organisation(world.admin, org.id, {"kind": "fund"}, renamed.version)
+    with pytest.raises(PermissionDenied):
+        accounts.update_organisation(world.owner_a, org.id, {"name": "X"}, renamed.version)
+
+
+def test_changing_a_role_moves_the_account_to_an_organisation_of_that_kind(world):
+    user = next(u for u in accounts.list_users(world.admin) if u.email == "owner_a@test.fr")
+    holder_org = world.holder_b.organisation_id
+    with pytest.raises(ValidationError, match="ne convient pas"):
+        accounts.update_user(world.admin, user.id, {"role": "holder"}, user.version)
+    moved = accounts.update_user(
+        world.admin, user.id, {"role": "holder", "organisation_id": holder_org}, user.version
+    )
+    assert (moved.role, moved.organisation_id, moved.organisation_name) == (
+        "holder",
+        holder_org,
+        "Association B",
+    )
+    # The old Actor (owner of Commune A) is refused at once; a new login gets the new role.
+    with pytest.raises(PermissionDenied):
+        accounts.list_users(world.owner_a)
+    assert accounts.authenticate("owner_a@test.fr", PASSWORD).role == "holder"
+
+
+def test_login_does_not_move_the_account_version(world):
+    """An admin editing an account is not refused because its owner logged in meanwhile."""
+    before = next(u for u in accounts.list_users(world.admin) if u.email == "fund@test.fr")
+    accounts.authenticate("fund@test.fr", PASSWORD)
+    after = accounts.update_user(
+        world.admin, before.id, {"display_name": "Chargée"}, before.version
+    )
+    assert after.display_name == "Chargée" and after.version == before.version + 1
+
+
+def test_admin_edits_are_audited_with_old_and_new_values(world):
+    from matcher.services.audit import list_audit
+
+    user = next(u for u in accounts.list_users(world.admin) if u.email == "holder_a@test.fr")
+    accounts.update_user(world.admin, user.id, {"display_name": "Claire"}, user.version)
+    entry = list_audit(world.admin, entity="user", entity_id=user.id, limit=1)[0]
+    assert (entry["action"], entry["old_values"], entry["new_values"]) == (
+        "update",
+        {"display_name": "holder_a"},
+        {"display_name": "Claire"},
+    )

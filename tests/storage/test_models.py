@@ -45,6 +45,7 @@ def test_every_required_table_exists():
         "users",
         "invitations",
         "login_attempts",
+        "user_sessions",
         "premises",
         "projects",
         "shortlists",
