@@ -56,5 +56,7 @@ def test_every_required_table_exists():
         "import_batches",
         "audit_log",
         "catalogue_state",
+        "premise_photos",
+        "form_submissions",
     }
     assert expected == set(Base.metadata.tables)
