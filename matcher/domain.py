@@ -72,6 +72,13 @@ PREMISE_STATUSES: Final[dict[str, str]] = {
     "withdrawn": "Retiré",
 }
 
+#: Life cycle of a project.
+PROJECT_STATUSES: Final[dict[str, str]] = {
+    "draft": "Brouillon",
+    "active": "Actif",
+    "closed": "Clos",
+}
+
 #: Precision of a premise's point.
 LOCATION_PRECISIONS: Final[dict[str, str]] = {
     "address": "adresse",

@@ -27,6 +27,7 @@ import pandas as pd
 from matcher.criteria import Decay
 from matcher.domain import PROJECT_TYPES, TENURES
 from matcher.errors import InvalidCodeError, ValidationError
+from matcher.fields import NEEDS_FIELDS, PROJECT_FIELDS
 from matcher.geo import ZONES, zone_for_departement
 
 __all__ = ["ProjectNeeds", "DEFAULT_HALF_DISTANCE_KM"]
@@ -59,22 +60,20 @@ def _missing(v: Any) -> bool:
     return v is pd.NA or v is pd.NaT
 
 
-def _number(name: str, v: Any, *, positive: bool = False) -> float | None:
+def _number(name: str, v: Any) -> float | None:
+    """Return the number ``v`` of field ``name``, checked against the field registry's bounds."""
     if _missing(v):
         return None
+    spec = PROJECT_FIELDS.get(name) or NEEDS_FIELDS[name]
     try:
         x = float(str(v).replace(",", ".").replace("\u202f", "").replace(" ", ""))
     except (TypeError, ValueError):
         raise ValidationError(
-            f"Champ « {name} » : « {v} » n'est pas un nombre.", field=name, value=v
+            f"Champ « {name} » ({spec.label}) : « {v} » n'est pas un nombre.", field=name, value=v
         ) from None
-    if not math.isfinite(x) or x < 0 or (positive and x == 0):
-        cond = "strictement positif" if positive else "positif ou nul"
-        raise ValidationError(
-            f"Champ « {name} » : {v} n'est pas valide (nombre fini {cond} attendu).",
-            field=name,
-            value=v,
-        )
+    message = spec.bounds_error(x, shown=str(v))
+    if message is not None:
+        raise ValidationError(f"Champ « {name} » : {message}", field=name, value=v)
     return x
 
 
@@ -163,12 +162,11 @@ class ProjectNeeds:
             "expected_users",
             "decay_scale_km",
         ):
-            positive = name in {"radius_km", "decay_scale_km"}
-            set_(self, name, _number(name, getattr(self, name), positive=positive))
+            set_(self, name, _number(name, getattr(self, name)))
         tol = _number("surface_tolerance", self.surface_tolerance)
-        if tol is None or tol >= 1:
+        if tol is None:
             raise ValidationError(
-                f"Champ « surface_tolerance » : {self.surface_tolerance} (attendu entre 0 et 1).",
+                "Champ « surface_tolerance » : une tolérance entre 0 et 1 est obligatoire.",
                 field="surface_tolerance",
                 value=self.surface_tolerance,
             )
