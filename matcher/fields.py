@@ -160,6 +160,8 @@ class FieldSpec:
             unit = self.shown_unit
             if not unit:
                 return text
+            if unit.startswith("/"):
+                return f"{text}{unit}"  # 72/100
             return f"{text} %" if unit == "%" else f"{text} {unit}"
         if self.kind == "date":
             return format_date(value)
@@ -466,6 +468,7 @@ MESSAGE_FIELDS: Final[dict[str, FieldSpec]] = dict(
         _spec("shortlist_name", "Nom de la liste", "text", max_length=200),
         _spec("note", "Note", "multiline", max_length=2_000),
         _spec("explanation", "Explication", "multiline", max_length=20_000),
+        _spec("caption", "Légende", "text", max_length=200),
     ]
 )  # fmt: skip
 
@@ -476,7 +479,8 @@ RESULT_FIELDS: Final[dict[str, FieldSpec]] = dict(
         _spec("premise_id", "N° du local", "integer"),
         _spec("project_id", "N° du projet", "integer"),
         _spec("id", "N°", "integer"),
-        _spec("score_0_100", "Note", "number", unit="/100"),
+        _spec("score_0_100", "Score", "number", unit="/100"),
+        _spec("score_total", "Score", "number", unit="/100"),
         _spec("completeness", "Complétude", "number", unit="%", display_scale=100.0),
         _spec("distance_m", "Distance", "number", unit="m", display_unit="km",
               display_scale=0.001, decimals=1),
@@ -516,7 +520,7 @@ def label_of(name: str, *, entity: str = "premise") -> str:
     """Return the French label of a field name (the name itself when unknown).
 
     >>> label_of("floor_area_m2"), label_of("score_0_100"), label_of("xyz")
-    ('Surface de plancher', 'Note', 'xyz')
+    ('Surface de plancher', 'Score', 'xyz')
     """
     spec = spec_for(name, entity=entity)
     return spec.label if spec is not None else name

@@ -157,7 +157,7 @@ def test_values_are_shown_the_french_way(field, value, shown):
 def test_result_fields_round_ids_to_integers_and_scale_percentages():
     assert F.RESULT_FIELDS["premise_id"].format(3.0) == "3"
     assert F.RESULT_FIELDS["completeness"].format(0.7692) == "77 %"
-    assert F.RESULT_FIELDS["score_0_100"].format(71.5) == "72 /100"
+    assert F.RESULT_FIELDS["score_0_100"].format(71.5) == "72/100"
     assert F.RESULT_FIELDS["distance_m"].shown_number(82365.08541007846) == 82.4
 
 
