@@ -15,12 +15,13 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Final
 
 from matcher.errors import FormErrors, ValidationError
-from matcher.fields import (
+from matcher.fields import (  # the registry is also what the forms read, through here
     MESSAGE_FIELDS,
     PREMISE_FIELDS,
     PREMISE_REQUIRED,
     PROJECT_FIELDS,
     PROJECT_REQUIRED,
+    UNKNOWN_TEXT,
     FieldSpec,
     clean_text,
     fr_number,
@@ -28,6 +29,11 @@ from matcher.fields import (
 )
 
 __all__ = [
+    "MESSAGE_FIELDS",
+    "PREMISE_FIELDS",
+    "PROJECT_FIELDS",
+    "UNKNOWN_TEXT",
+    "FieldSpec",
     "PREMISE_REQUIRED",
     "PREMISE_RULES",
     "PROJECT_REQUIRED",
@@ -71,7 +77,8 @@ def _text_value(spec: FieldSpec, value: Any) -> str | None:
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
 _PHONE = re.compile(r"^[0-9+().\-/ ]+$")
-_URL = re.compile(r"^https?://[^\s/$.?#][^\s]*$", re.IGNORECASE)
+# No space, quote, angle bracket or backtick: a link is shown as is, never as markup.
+_URL = re.compile(r"^https?://[^\s/$.?#<>\"'`][^\s<>\"'`]*$", re.IGNORECASE)
 #: Most links a premise may carry.
 MAX_LINKS = 20
 

@@ -216,6 +216,17 @@ class PremisePage:
         return self.first + len(self.rows) - 1 if self.rows else 0
 
 
+def commune_names(codes: set[str]) -> dict[str, str]:
+    """Return {INSEE code: commune name} for the known codes among ``codes``."""
+    if not codes:
+        return {}
+    from matcher.territory import load_territory
+
+    communes = load_territory().communes
+    known = [c for c in codes if c in communes.index]
+    return dict(zip(known, communes.loc[known, "name"].tolist(), strict=True))
+
+
 def premise_page(
     actor: Actor,
     filters: Mapping[str, Any] | None = None,
@@ -245,8 +256,12 @@ def premise_page(
         rows = s.execute(
             ordered(query, sort, descending).limit(page_size).offset((page - 1) * page_size)
         ).all()
+        views = [premise_view(p, name, full=can_manage(actor, p)) for p, name in rows]
+        names = commune_names({v["insee_code"] for v in views if v["insee_code"]})
+        for view in views:
+            view["commune"] = names.get(view["insee_code"])
         return PremisePage(
-            rows=[premise_view(p, name, full=can_manage(actor, p)) for p, name in rows],
+            rows=views,
             total=total,
             page=page,
             page_size=page_size,
@@ -305,6 +320,34 @@ def premise_map(
         return out
 
 
+def _placed(clean: dict[str, Any], *, required: bool) -> dict[str, Any]:
+    """Return ``clean`` with its commune found from the point; raise FormErrors in French.
+
+    Both coordinates or neither; a point at sea or abroad is refused; with
+    ``required`` a premise needs a point or a commune.
+    """
+    lon, lat = clean.get("lon"), clean.get("lat")
+    if (lon is None) != (lat is None):
+        missing = "lat" if lat is None else "lon"
+        raise FormErrors({missing: "Position : il faut la longitude et la latitude, ou aucune."})
+    if lon is None:
+        if required and not clean.get("insee_code"):
+            raise FormErrors(
+                {"lon": "Position : choisissez la commune ou placez le local sur la carte."}
+            )
+        return clean
+    from matcher.errors import GeoError
+    from matcher.territory import load_territory
+
+    try:
+        code = load_territory().locate_one(lon, lat)
+    except GeoError as exc:
+        raise FormErrors({"lon": f"Position : {exc}"}) from None
+    if not clean.get("insee_code"):
+        clean["insee_code"] = code
+    return clean
+
+
 def _with_warnings(view: dict[str, Any], clean: Mapping[str, Any]) -> dict[str, Any]:
     view["warnings"] = usual_warnings(clean, PREMISE_RULES)
     return view
@@ -315,6 +358,7 @@ def create_premise(
     values: Mapping[str, Any],
     *,
     token: str | None = None,
+    require_position: bool = False,
     session: Session | None = None,
 ) -> dict[str, Any]:
     """Return the full view of a new premise owned by the actor's organisation.
@@ -323,6 +367,8 @@ def create_premise(
     ``organisation_id`` in ``values``. ``token`` is the form's token: the same
     token never creates a second premise (the view of the first one comes back
     with ``replayed=True``). ``warnings`` lists accepted but unusual values.
+    A point without commune gets the commune that contains it (a point at sea
+    is refused); ``require_position`` (the form) refuses a premise without any.
     """
     values = dict(values)
     with transaction(session) as s:
@@ -332,6 +378,7 @@ def create_premise(
             "une collectivité ou un propriétaire",
         )  # fmt: skip
         clean = clean_values(values, PREMISE_RULES, required=PREMISE_REQUIRED, label="fiche local")
+        clean = _placed(clean, required=require_position)
         clean["status"] = clean.get("status") or "available"
         clean["source"] = clean.get("source") or "manual"
 
@@ -374,6 +421,12 @@ def update_premise(
         }
         if missing:
             raise FormErrors(missing)
+        if "lon" in clean or "lat" in clean:
+            point = {"lon": clean.get("lon", premise.lon), "lat": clean.get("lat", premise.lat)}
+            placed = _placed({**point, "insee_code": clean.get("insee_code")}, required=False)
+            code = placed.get("insee_code")
+            if code and "insee_code" not in clean and code != premise.insee_code:
+                clean["insee_code"] = code
         if premise.version != expected_version:  # fail before bumping the catalogue
             apply_versioned_changes(
                 s, premise, clean, expected_version, allowed=EDITABLE_FIELDS, label="Le local"
@@ -416,16 +469,16 @@ def change_status(
 
 def _references(session: Session, premise_id: int) -> dict[str, int]:
     counts = {}
-    for label, model in (
-        ("liste(s) de projets", KeptMatch),
-        ("demande(s)", PremiseRequest),
-        ("dossier(s) du fonds", Deal),
+    for one, many, model in (
+        ("liste de projet", "listes de projets", KeptMatch),
+        ("demande", "demandes", PremiseRequest),
+        ("dossier du fonds", "dossiers du fonds", Deal),
     ):
         n = session.scalar(
             select(func.count()).select_from(model).where(model.premise_id == premise_id)
         )
         if n:
-            counts[label] = int(n)
+            counts[one if n == 1 else many] = int(n)
     return counts
 
 

@@ -249,6 +249,7 @@ def keep_in_project(
                 ]
         view = keep_match(actor, shortlist_id, premise_id, session=s, **match)
         view["shortlist_id"] = shortlist_id
+        view["list_name"] = s.get(Shortlist, shortlist_id).name
         return view
 
 
