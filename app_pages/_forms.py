@@ -20,7 +20,7 @@ from typing import Any
 import streamlit as st
 
 from matcher.services import MatcherError
-from matcher.services.fields import PREMISE_FIELDS, PROJECT_FIELDS, FieldSpec
+from matcher.services.fields import PREMISE_FIELDS, PROJECT_FIELDS, FieldSpec, read_shown_number
 from matcher.services.submissions import new_token
 
 #: What a select shows when nothing was chosen.
@@ -156,6 +156,16 @@ def yes_no(
     )  # fmt: skip
 
 
+def shown(spec: FieldSpec, value: Any) -> str:
+    """Return a stored number as a French user types it (« 1234,5 »: no thousands space)."""
+    if value is None or value != value:
+        return ""
+    number = float(value) * spec.display_scale
+    decimals = 5 if spec.unit == "°" else 6
+    text = f"{number:.{decimals}f}".rstrip("0").rstrip(".")
+    return text.replace(".", ",")
+
+
 def number(
     spec: FieldSpec,
     *,
@@ -163,26 +173,33 @@ def number(
     value: Any = None,
     label: str | None = None,
     step: float | None = None,
-) -> float | None:
-    """Return a number from an input without bounds (the service checks them and says why)."""
-    decimals = max(spec.decimals, 5 if spec.unit == "°" else 0)
-    current = None if value is None or value != value else float(value)
-    if current is not None and spec.display_scale != 1.0:
-        current = current * spec.display_scale
+) -> str | float | None:
+    """Return the number typed, as text (French « 12,5 » or « 1 250 »): the service reads it.
+
+    A text field rather than a number widget: the decimal comma works, nothing is
+    silently clamped, and a wrong value gets the service's message under the field.
+    ``step`` is kept for the callers' sake (a text field has no arrows).
+    """
     unit = spec.shown_unit
     text = label or (f"{spec.label} ({unit})" if unit else spec.label)
-    shown = st.number_input(
-        text,
-        value=current,
-        step=step if step is not None else (1.0 if decimals == 0 else 10.0 ** -min(decimals, 2)),
-        format=f"%.{decimals}f",
-        placeholder="non renseigné",
-        key=key,
-        help=spec.help or None,
-    )
-    if shown is None or spec.display_scale == 1.0:
-        return shown
-    return shown / spec.display_scale
+    kwargs: dict[str, Any] = {"key": key, "placeholder": "non renseigné", "help": spec.help or None}
+    if key not in st.session_state:
+        kwargs["value"] = shown(spec, value)
+    typed = st.text_input(text, **kwargs)
+    if spec.display_scale == 1.0:
+        return typed
+    try:  # typed in the shown unit (km): the service reads it back in the stored unit (m)
+        return read_shown_number(spec, typed)
+    except MatcherError:
+        return typed  # the service names the problem when the form is saved
+
+
+def date(label: str, *, key: str, value: Any = None) -> str:
+    """Return the date typed as text (JJ/MM/AAAA): the service reads and checks it."""
+    kwargs: dict[str, Any] = {"key": key, "placeholder": "JJ/MM/AAAA"}
+    if key not in st.session_state and value is not None:
+        kwargs["value"] = value.strftime("%d/%m/%Y") if hasattr(value, "strftime") else str(value)
+    return st.text_input(label, **kwargs)
 
 
 def text(

@@ -80,22 +80,24 @@ def _placement(actor, state: forms.FormState, current: dict[str, Any]) -> dict[s
 
 
 def _changed(current: dict[str, Any], values: dict[str, Any]) -> dict[str, Any]:
-    """Return the values that differ from the stored ones ("" and None are both empty)."""
+    """Return the values that differ from the stored ones, as the form shows them."""
 
-    def norm(v: Any) -> Any:
+    def as_shown(key: str, v: Any) -> Any:
         if isinstance(v, str):
-            v = v.strip() or None
+            return v.strip() or None
+        spec = F.get(key)
+        if v is not None and spec is not None and spec.kind in ("number", "integer"):
+            return forms.shown(spec, v) or None  # the form shows « 12,5 » for 12.5
+        if v is not None and spec is not None and spec.kind == "date":
+            return v.strftime("%d/%m/%Y") if hasattr(v, "strftime") else str(v)
         return v
 
     out = {}
     for key, value in values.items():
-        before, after = norm(current.get(key)), norm(value)
-        same_number = (
-            isinstance(before, float)
-            and isinstance(after, int | float)
-            and abs(before - after) < 1e-9
-        )
-        if not same_number and before != after:
+        before, after = as_shown(key, current.get(key)), as_shown(key, value)
+        if isinstance(value, float) and isinstance(current.get(key), float):
+            before, after = current[key], value  # a number read back by the service (km)
+        if before != after:
             out[key] = value
     return out
 
@@ -165,8 +167,9 @@ def premise_form(actor, current: dict[str, Any] | None, *, name: str) -> None:
             parking = forms.number(F["parking_spaces"], key=k("parking"),
                                    value=current.get("parking_spaces"))  # fmt: skip
             msgs.slot("parking_spaces")
-            available = st.date_input(F["available_from"].label, value=current.get("available_from"),
-                                      format="DD/MM/YYYY", key=k("available"))  # fmt: skip
+            available = forms.date(F["available_from"].label, key=k("available"),
+                                   value=current.get("available_from"))  # fmt: skip
+            msgs.slot("available_from")
         c1, c2, c3, c4 = st.columns(4)
         with c1:
             pmr = forms.yes_no("Accessible PMR", key=k("pmr"), value=current.get("pmr_accessible"))

@@ -50,10 +50,10 @@ with tab_list:
         "Type", list(PREMISE_KINDS), format_func=PREMISE_KINDS.get, key="premises_f_kind",
         placeholder="Tous les types", on_change=_first_page,
     )  # fmt: skip
-    min_area = f3.number_input("Surface min. (m²)", value=None, step=50.0, key="premises_f_min",
-                               placeholder="aucune", on_change=_first_page)  # fmt: skip
-    max_area = f4.number_input("Surface max. (m²)", value=None, step=50.0, key="premises_f_max",
-                               placeholder="aucune", on_change=_first_page)  # fmt: skip
+    min_area = f3.text_input("Surface min. (m²)", key="premises_f_min", placeholder="aucune",
+                             on_change=_first_page)  # fmt: skip
+    max_area = f4.text_input("Surface max. (m²)", key="premises_f_max", placeholder="aucune",
+                             on_change=_first_page)  # fmt: skip
     s1, s2, s3 = st.columns([2, 1, 1])
     sort = s1.selectbox("Trier par", list(premise_service.SORTS),
                         format_func=premise_service.SORTS.get, key="premises_sort")  # fmt: skip
@@ -65,8 +65,8 @@ with tab_list:
         "q": query or None,
         "status": statuses or None,
         "kind": kinds or None,
-        "min_floor_area_m2": min_area,
-        "max_floor_area_m2": max_area,
+        "min_floor_area_m2": min_area or None,
+        "max_floor_area_m2": max_area or None,
     }
     filters = {k: v for k, v in filters.items() if v is not None}
     wanted = int(st.session_state.get("premises_page") or 1)

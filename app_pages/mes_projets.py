@@ -155,8 +155,8 @@ with tab_new:
             msgs.slot("max_station_distance_m")
         e1, e2, e3 = st.columns(3)
         with e1:
-            needed = st.date_input(F["needed_by"].label, value=None, format="DD/MM/YYYY",
-                                   key=k("needed"))  # fmt: skip
+            needed = forms.date(F["needed_by"].label, key=k("needed"))
+            msgs.slot("needed_by")
         with e2:
             jobs = forms.number(F["expected_jobs"], key=k("jobs"))
             msgs.slot("expected_jobs")

@@ -10,6 +10,7 @@ from app_pages import _search_results as results_ui
 from matcher.domain import PROJECT_TYPES, TENURES
 from matcher.services import places, results
 from matcher.services import projects as project_service
+from matcher.services.fields import PROJECT_FIELDS as F
 
 actor = ui.require_user("holder", "fund")
 svc = ui.search_service()
@@ -26,6 +27,19 @@ st.write(
 holder = actor.role in ("holder", "admin")
 mine = ui.call(project_service.list_projects, actor, {"mine": True}) if holder else []
 projects = {p["id"]: p["name"] for p in (mine or []) if p.get("status") != "closed"}
+
+
+#: Number fields of the search (widget key -> needs field); typed as French text.
+NUMBERS = {
+    "search_radius": "radius_km",
+    "search_smin": "surface_min_m2",
+    "search_smax": "surface_max_m2",
+    "search_bbuy": "budget_purchase_eur",
+    "search_bworks": "budget_works_eur",
+    "search_rent": "max_rent_eur_year",
+    "search_station": "max_station_distance_m",
+}
+WEIGHT_STEPS = [i / 2 for i in range(11)]  # 0 to 5 by 0.5
 
 
 def _apply_preset() -> None:
@@ -48,17 +62,8 @@ def _load_project() -> None:
     state = st.session_state
     state["search_type"] = needs.get("project_type")
     _apply_preset()
-    for key, field in (
-        ("search_radius", "radius_km"),
-        ("search_smin", "surface_min_m2"),
-        ("search_smax", "surface_max_m2"),
-        ("search_bbuy", "budget_purchase_eur"),
-        ("search_bworks", "budget_works_eur"),
-        ("search_rent", "max_rent_eur_year"),
-    ):
-        state[key] = None if needs.get(field) is None else float(needs[field])  # fmt: skip
-    station = needs.get("max_station_distance_m")
-    state["search_station"] = None if station is None else station / 1000
+    for key, field in NUMBERS.items():  # the fields show French text (« 12,5 »)
+        state[key] = forms.shown(F[field], needs.get(field))
     state["search_tenures"] = list(needs.get("tenures") or [])
     for key, field in (
         ("search_fibre", "fibre_required"),
@@ -107,35 +112,17 @@ with top[1]:
 if "search_w_distance" not in st.session_state:
     for code, weight in presets["hybrid"].items():  # until a type is chosen
         st.session_state[f"search_w_{code}"] = float(weight)
-st.session_state.setdefault("search_radius", 30.0)
+st.session_state.setdefault("search_radius", "30")
 
 with st.form("search_form"):
-    c1, c2, c3 = st.columns(3)
-    with c1:
-        radius_km = st.number_input("Rayon de recherche (km)", value=None, step=5.0,
-                                    key="search_radius", placeholder="non renseigné")  # fmt: skip
-        msgs.slot("radius_km")
-    with c2:
-        s_min = st.number_input("Surface minimale (m²)", value=None, step=10.0, key="search_smin",
-                                placeholder="aucune")  # fmt: skip
-        msgs.slot("surface_min_m2", "surface_target_m2")
-    with c3:
-        s_max = st.number_input("Surface maximale (m²)", value=None, step=10.0, key="search_smax",
-                                placeholder="aucune")  # fmt: skip
-        msgs.slot("surface_max_m2")
-    c4, c5, c6 = st.columns(3)
-    with c4:
-        b_buy = st.number_input("Budget d'achat (€)", value=None, step=10000.0, key="search_bbuy",
-                                placeholder="sans achat")  # fmt: skip
-        msgs.slot("budget_purchase_eur")
-    with c5:
-        b_works = st.number_input("Budget travaux (€)", value=None, step=10000.0,
-                                  key="search_bworks", placeholder="non renseigné")  # fmt: skip
-        msgs.slot("budget_works_eur")
-    with c6:
-        rent = st.number_input("Loyer maximal (€/an)", value=None, step=1000.0, key="search_rent",
-                               placeholder="non renseigné")  # fmt: skip
-        msgs.slot("max_rent_eur_year")
+    typed: dict[str, object] = {}
+    rows = [("search_radius", "search_smin", "search_smax"),
+            ("search_bbuy", "search_bworks", "search_rent")]  # fmt: skip
+    for row in rows:
+        for column, key in zip(st.columns(3), row, strict=True):
+            with column:
+                typed[key] = forms.number(F[NUMBERS[key]], key=key)
+                msgs.slot(NUMBERS[key], *(("surface_target_m2",) if key == "search_smin" else ()))
     tenures = st.multiselect(
         "Modes de mise à disposition acceptés", list(TENURES), format_func=TENURES.get,
         key="search_tenures", placeholder="Tous les modes",
@@ -146,13 +133,15 @@ with st.form("search_form"):
     pmr = h2.checkbox("Accessible PMR", key="search_pmr")
     ground = h3.checkbox("Rez-de-chaussée", key="search_ground")
     with h4:
-        station_km = st.number_input("Gare à moins de (km)", value=None, step=1.0,
-                                     key="search_station", placeholder="indifférent")  # fmt: skip
+        typed["search_station"] = forms.number(F["max_station_distance_m"], key="search_station")
         msgs.slot("max_station_distance_m")
     with st.expander("Poids des critères (0 = ignoré)"):
         wcols = st.columns(2)
         for i, (code, text) in enumerate(labels.items()):
-            wcols[i % 2].slider(text, 0.0, 5.0, step=0.5, key=f"search_w_{code}")
+            wcols[i % 2].select_slider(
+                text, WEIGHT_STEPS, key=f"search_w_{code}",
+                format_func=lambda w: f"{w:g}".replace(".", ","),
+            )  # fmt: skip
     msgs.general()
     submitted = st.form_submit_button("Rechercher", type="primary")
 
@@ -169,17 +158,11 @@ if submitted:
             "project_type": project_type,
             "target_lon": float(commune["lon"]),
             "target_lat": float(commune["lat"]),
-            "radius_km": radius_km,
-            "surface_min_m2": s_min,
-            "surface_max_m2": s_max,
-            "budget_purchase_eur": b_buy,
-            "budget_works_eur": b_works,
-            "max_rent_eur_year": rent,
+            **{NUMBERS[key]: value for key, value in typed.items()},
             "tenures": tuple(tenures),
             "fibre_required": fibre,
             "pmr_required": pmr,
             "ground_floor_required": ground,
-            "max_station_distance_m": None if station_km is None else station_km * 1000,
         }
         weights = {code: st.session_state[f"search_w_{code}"] for code in labels}
         try:
@@ -189,7 +172,7 @@ if submitted:
             msgs.show(exc)
         else:
             st.session_state["search_result"] = found.table
-            st.session_state["search_needs"] = needs
+            st.session_state["search_needs"] = results.read_needs(needs)
             st.session_state["search_weights"] = weights
             st.session_state["search_elapsed_ms"] = float(found.elapsed_ms)
             st.session_state["search_target"] = commune

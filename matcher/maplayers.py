@@ -274,15 +274,6 @@ TOWN_LABEL_COLOR: tuple[int, int, int, int] = (30, 30, 30, 255)
 LABEL_HALO: tuple[int, int, int, int] = (255, 255, 255, 220)
 
 
-def _character_set(names: Iterable[str]) -> str:
-    """Return every character the labels use (deck.gl draws only the characters it is given).
-
-    >>> _character_set(["Béziers", "Sète"]) == "".join(sorted(set("BéziersSète")))
-    True
-    """
-    return "".join(sorted({ch for name in names for ch in str(name)}))
-
-
 def text_layer(
     labels: Sequence[dict[str, Any]],
     *,
@@ -305,13 +296,15 @@ def text_layer(
         get_position=["lon", "lat"],
         get_text="name",
         get_size=size_px,
-        size_units="pixels",
+        size_units=String("pixels"),
         get_color=list(color),
         get_text_anchor=String("middle"),
         get_alignment_baseline=String("center"),
         font_family=String("DejaVu Sans, Arial, Helvetica, sans-serif"),
         font_weight=String("bold" if bold else "normal"),
-        character_set=_character_set(d["name"] for d in data) or " ",
+        # deck.gl builds its font atlas from the labels themselves (accents, apostrophes):
+        # String() keeps pydeck from reading these literals as JavaScript expressions.
+        character_set=String("auto"),
         font_settings={"sdf": True},
         outline_width=2,
         outline_color=list(LABEL_HALO),

@@ -69,7 +69,9 @@ def _number(name: str, v: Any) -> float | None:
         return None
     spec = PROJECT_FIELDS.get(name) or NEEDS_FIELDS[name]
     try:
-        x = float(str(v).replace(",", ".").replace("\u202f", "").replace(" ", ""))
+        x = float(
+            str(v).replace(",", ".").replace("\u202f", "").replace("\xa0", "").replace(" ", "")
+        )
     except (TypeError, ValueError):
         raise ValidationError(
             f"{spec.label} : « {v} » n'est pas un nombre.", field=name, value=v

@@ -43,6 +43,7 @@ __all__ = [
     "clean_message",
     "clean_values",
     "is_missing",
+    "read_shown_number",
     "rule_for",
     "usual_warnings",
 ]
@@ -145,7 +146,7 @@ def parse_number(spec: FieldSpec, value: Any) -> float | None:
         )
     if isinstance(value, int | float):
         return float(value)
-    text = str(value).strip().replace("\u202f", "").replace("\xa0", "").replace(" ", "")
+    text = clean_text(value).replace("\u202f", "").replace("\xa0", "").replace(" ", "")
     try:
         return float(text.replace(",", "."))
     except ValueError:
@@ -154,6 +155,16 @@ def parse_number(spec: FieldSpec, value: Any) -> float | None:
             field=spec.name,
             value=value,
         ) from None
+
+
+def read_shown_number(spec: FieldSpec, text: Any) -> float | None:
+    """Return a number typed in the field's shown unit (km) in its stored unit (m).
+
+    >>> read_shown_number(PREMISE_FIELDS["distance_to_station_m"], "1,5")
+    1500.0
+    """
+    number = parse_number(spec, text)
+    return None if number is None else number / spec.display_scale
 
 
 def _number(spec: FieldSpec, value: Any) -> float | int | None:

@@ -68,7 +68,7 @@ def place_labels(
     ``bounds`` is (west, south, east, north) in degrees; without it only the
     départements are named (national view). Towns are the ``towns`` most
     populated communes of the view above ``min_population`` inhabitants, at
-    their town hall.
+    their town hall, none closer than a sixth of the view to a bigger one.
     """
     _checked(actor)
     deps = [dict(p) for p in _departement_points()]
@@ -82,12 +82,19 @@ def place_labels(
     inside = c[
         c["lon"].between(w, e) & c["lat"].between(s, n) & (c["population"] >= min_population)
     ]
-    top = inside.sort_values("population", ascending=False).head(max(0, int(towns)))
-    town_list = [
-        {"code": str(code), "name": row["name"], "lon": float(row["lon"]), "lat": float(row["lat"]),
-         "population": int(row["population"])}
-        for code, row in top.iterrows()
-    ]  # fmt: skip
+    ranked = inside.sort_values("population", ascending=False).head(max(0, int(towns)) * 8)
+    # Biggest first, leaving out a town too close to one already named (its suburbs would
+    # write over it): at least a sixth of the view apart.
+    gap_lon, gap_lat = (e - w) / 6, (n - s) / 6
+    town_list: list[dict[str, Any]] = []
+    for code, row in ranked.iterrows():
+        if len(town_list) >= towns:
+            break
+        lon, lat = float(row["lon"]), float(row["lat"])
+        if any(abs(lon - t["lon"]) < gap_lon and abs(lat - t["lat"]) < gap_lat for t in town_list):
+            continue
+        town = {"code": str(code), "name": row["name"], "lon": lon, "lat": lat}
+        town_list.append({**town, "population": int(row["population"])})
     return {"departements": deps, "towns": town_list}
 
 

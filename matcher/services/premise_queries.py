@@ -126,14 +126,13 @@ def commune_codes(text: str) -> list[str]:
     return [str(code) for code in found.index]
 
 
-def _number(name: str, value: Any) -> float:
-    spec = PREMISE_FIELDS["floor_area_m2"]
+def _number(name: str, value: Any) -> float | None:
+    from matcher.services.fields import parse_number
+
     try:
-        return float(str(value).replace(",", "."))
-    except ValueError:
-        raise ValidationError(
-            f"Filtre « {spec.label} » : nombre attendu, reçu « {value} ».", field=name
-        ) from None
+        return parse_number(PREMISE_FIELDS["floor_area_m2"], value)
+    except ValidationError as exc:
+        raise ValidationError(f"Filtre : {exc}", field=name) from None
 
 
 def filtered_query(
@@ -165,11 +164,11 @@ def filtered_query(
         query = query.where(or_(*(Premise.insee_code.startswith(str(d)) for d in deps)))
     if filters.get("import_batch_id") is not None:
         query = query.where(Premise.import_batch_id == int(filters["import_batch_id"]))
-    if filters.get("min_floor_area_m2") is not None:
-        low = _number("min_floor_area_m2", filters["min_floor_area_m2"])
+    low = _number("min_floor_area_m2", filters.get("min_floor_area_m2"))
+    if low is not None:
         query = query.where(Premise.floor_area_m2 >= low)
-    if filters.get("max_floor_area_m2") is not None:
-        high = _number("max_floor_area_m2", filters["max_floor_area_m2"])
+    high = _number("max_floor_area_m2", filters.get("max_floor_area_m2"))
+    if high is not None:
         query = query.where(Premise.floor_area_m2 <= high)
     text = str(filters.get("q") or "").strip()[:100]
     if fold(text).strip():

@@ -68,6 +68,22 @@ def project_needs(actor: Actor, project_id: int) -> dict[str, Any]:
     return needs
 
 
+def read_needs(needs: Mapping[str, Any]) -> dict[str, Any]:
+    """Return the needs as the engine reads them: numbers typed as text (« 12,5 ») become
+    floats, lists become tuples; raise ValidationError (French, naming the field) otherwise.
+
+    >>> read_needs({"project_type": "fablab", "target_lon": 2.1, "target_lat": 43.9,
+    ...             "radius_km": "12,5", "surface_min_m2": ""})["radius_km"]
+    12.5
+    """
+    from matcher.needs import ProjectNeeds
+
+    parsed = ProjectNeeds.from_record(_engine_needs(needs))
+    out = {k: getattr(parsed, k) for k in NEEDS_FIELDS}
+    out.update({k: v for k, v in needs.items() if k in ("project_name", "project_id")})
+    return out
+
+
 def _engine_needs(needs: Mapping[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in needs.items() if k not in ("project_name",)}
 

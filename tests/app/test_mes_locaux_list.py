@@ -74,7 +74,7 @@ def test_filters_and_sort_run_in_the_service(page, actors):
     largest = max(r["floor_area_m2"] or 0 for r in rows if r["kind"] == kind)
     shown = at.dataframe[0].value["Surface"].iloc[0]
     assert shown == f"{round(largest):,} m²".replace(",", "\u202f")
-    at.number_input(key="premises_f_min").set_value(1e9).run()
+    at.text_input(key="premises_f_min").input("1 000 000 000").run()
     assert "Aucun local ne correspond à cette recherche." in texts(at, "info")
 
 
@@ -158,7 +158,7 @@ def test_selects_start_on_not_given_and_nothing_is_invented(page, actors):
     at.text_input(key=_new(at, "commune_text")).input("Albi").run()
     at.text_input(key=_new(at, "name")).input("Trésorerie vide AppTest")
     at.selectbox(key=_new(at, "kind")).set_value("public_building")
-    at.number_input(key=_new(at, "area")).set_value(240)
+    at.text_input(key=_new(at, "area")).input("240")
     button(at, "Enregistrer").click().run()
     assert not at.exception, at.exception
     assert any(t.startswith("Local n°") for t in texts(at, "success")), _errors(at)
@@ -208,15 +208,15 @@ def test_out_of_range_numbers_are_explained_under_their_field(page, actors):
     at = page("mes_locaux", owner)
     at.text_input(key=_new(at, "commune_text")).input("Albi").run()
     at.selectbox(key=_new(at, "kind")).set_value("shop")
-    at.number_input(key=_new(at, "area")).set_value(-50)
-    at.number_input(key=_new(at, "levels")).set_value(250)
+    at.text_input(key=_new(at, "area")).input("-50")
+    at.text_input(key=_new(at, "levels")).input("250")
     button(at, "Enregistrer").click().run()
     errors = texts(at, "error")
     assert "Surface de plancher : -50 m² est hors bornes (minimum 0 m²)." in errors
     assert any(e.startswith("Nombre de niveaux : 250 est hors bornes") for e in errors)
     assert _mine(owner) == before
     # the values typed are kept, so that the user corrects them
-    assert at.number_input(key=_new(at, "area")).value == -50
+    assert at.text_input(key=_new(at, "area")).value == "-50"
 
 
 def test_form_without_position_is_refused_in_french(page, actors):
@@ -230,8 +230,8 @@ def test_form_without_position_is_refused_in_french(page, actors):
 def test_typed_coordinates_at_sea_are_refused(page, actors):
     at = page("mes_locaux", actors["owner"])
     at.selectbox(key=_new(at, "kind")).set_value("shop")
-    at.number_input(key=_new(at, "lon_None")).set_value(-30.0)
-    at.number_input(key=_new(at, "lat_None")).set_value(45.0)
+    at.text_input(key=_new(at, "lon_None")).input("-30")
+    at.text_input(key=_new(at, "lat_None")).input("45")
     button(at, "Enregistrer").click().run()
     assert "aucune commune française" in _errors(at)
 
@@ -243,13 +243,14 @@ def test_editing_saves_the_changes_only(page, actors, capdenac):
     _open(at, capdenac["id"], "Modifier")
     name = f"premises_edit_{capdenac['id']}"
     gen = at.session_state[f"{name}__generation"]
-    at.number_input(key=f"{name}_{gen}_area").set_value(310)
+    assert at.text_input(key=f"{name}_{gen}_area").value == ""  # nothing was given
+    at.text_input(key=f"{name}_{gen}_area").input("310,5")
     at.selectbox(key=f"{name}_{gen}_pmr").set_value(True)
     at.text_area(key=f"{name}_{gen}_description").input("Trois salles de classe.\x00")
     button(at, "Enregistrer").click().run()
     assert not at.exception
     after = premise_service.get_premise(owner, capdenac["id"])
-    assert (after["floor_area_m2"], after["pmr_accessible"]) == (310, True)
+    assert (after["floor_area_m2"], after["pmr_accessible"]) == (310.5, True)
     assert after["description"] == "Trois salles de classe."  # the NUL never reached the base
     assert after["version"] == capdenac["version"] + 1
 

@@ -22,12 +22,12 @@ def test_holder_creates_a_project_and_the_form_comes_back_empty(page, actors):
     before = _count(holder)
     at = page("mes_projets", holder)
     assert at.selectbox(key=_k(at, "type")).value is None  # never pre-filled
-    assert at.number_input(key=_k(at, "smin")).value is None
+    assert at.text_input(key=_k(at, "smin")).value == ""
     at.text_input(key=_k(at, "commune_text")).input("Rennes").run()
     at.text_input(key=_k(at, "name")).input("Fablab AppTest")
     at.selectbox(key=_k(at, "type")).set_value("fablab")
-    at.number_input(key=_k(at, "smin")).set_value(150)
-    at.number_input(key=_k(at, "smax")).set_value(400)
+    at.text_input(key=_k(at, "smin")).input("150")
+    at.text_input(key=_k(at, "smax")).input("400")
     button(at, "Créer le projet").click().run()
     assert not at.exception
     assert any("« Fablab AppTest » créé" in t for t in texts(at, "success")), texts(at, "error")
@@ -48,8 +48,8 @@ def test_every_mistake_is_named_under_its_field(page, actors):
     holder = actors["holder"]
     before = _count(holder)
     at = page("mes_projets", holder)
-    at.number_input(key=_k(at, "radius")).set_value(0)
-    at.number_input(key=_k(at, "smin")).set_value(-50)
+    at.text_input(key=_k(at, "radius")).input("0")
+    at.text_input(key=_k(at, "smin")).input("-50")
     button(at, "Créer le projet").click().run()
     errors = texts(at, "error")
     assert "Nom du projet : champ obligatoire." in errors
@@ -63,8 +63,8 @@ def test_inconsistent_surfaces_are_refused_in_french(page, actors):
     at = page("mes_projets", actors["holder"])
     at.text_input(key=_k(at, "name")).input("Projet incohérent")
     at.selectbox(key=_k(at, "type")).set_value("coworking")
-    at.number_input(key=_k(at, "smin")).set_value(500)
-    at.number_input(key=_k(at, "smax")).set_value(100)
+    at.text_input(key=_k(at, "smin")).input("500")
+    at.text_input(key=_k(at, "smax")).input("100")
     button(at, "Créer le projet").click().run()
     assert any("Surfaces incohérentes" in t for t in texts(at, "error"))
     names = [p["name"] for p in project_service.list_projects(actors["holder"], {"mine": True})]

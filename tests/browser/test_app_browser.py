@@ -81,8 +81,16 @@ def _map_drawn(page, artifacts, name: str) -> float:
     return sum(1 for p in pixels[::7] if p != background) / len(pixels[::7])
 
 
+def _choose(page, label: str, option: str) -> None:
+    """Pick ``option`` in the Streamlit select labelled ``label``."""
+    page.get_by_test_id("stSelectbox").filter(has_text=label).first.click()
+    page.get_by_role("option", name=option, exact=True).click()
+    _idle(page)
+
+
 def _search(page, commune="Albi") -> float:
     """Run a search and return the wall-clock seconds until the results were shown."""
+    _choose(page, "Type de projet", "Espace de coworking")  # a select never pre-filled
     box = page.get_by_label("Commune visée (tapez le début du nom)")
     box.fill(commune)
     box.press("Enter")
@@ -136,13 +144,13 @@ def test_owner_creates_a_premise(browser, app_url, artifacts):
     page = _new_page(browser, app_url)
     _login(page, "owner")
     _open(page, "Mes locaux")
-    page.get_by_role("tab", name="Ajouter / modifier").click()
+    page.get_by_role("tab", name="Ajouter un local").click()
     box = page.get_by_label("Commune du local (tapez le début du nom)")
     box.fill("Gaillac")
     box.press("Enter")
     _idle(page)
     # Place the premise by clicking the map, up and right of the town hall at its centre.
-    chart = page.get_by_test_id("stDeckGlJsonChart").first
+    chart = page.locator('[data-testid="stDeckGlJsonChart"]:visible').first
     chart.locator("canvas").first.wait_for()
     page.wait_for_timeout(1500)  # let deck.gl draw (picking needs the drawn layers)
     box_px = chart.bounding_box()
@@ -153,12 +161,14 @@ def test_owner_creates_a_premise(browser, app_url, artifacts):
     lon, lat = (float(v) for v in re.findall(r"[-\d.]+(?=[, ])", placed.inner_text())[:2])
     assert 1.85 < lon < 2.0 and 43.85 < lat < 43.97, (lon, lat)  # around Gaillac...
     assert abs(lon - 1.89656) + abs(lat - 43.90165) > 1e-3, (lon, lat)  # ...not its town hall
-    assert page.get_by_label("Longitude (WGS84)").input_value() == f"{lon:.5f}"
+    typed = page.get_by_label("Longitude (WGS84)").input_value()  # French decimal comma
+    assert abs(float(typed.replace(",", ".")) - lon) < 1e-5, typed
     page.wait_for_timeout(1000)
     _idle(page)
     assert placed.count() == 1  # the position stays chosen once the marker has moved
     page.screenshot(path=str(artifacts / "owner-position-carte.png"), full_page=True)
     page.get_by_label("Nom du local").fill("Ancienne gare de test navigateur")
+    _choose(page, "Type de local", "Autre bâtiment public")  # required, never pre-filled
     page.get_by_label("Surface de plancher (m²)").fill("210")
     page.get_by_role("button", name="Enregistrer").click()
     page.get_by_text(re.compile(r"Local n°\d+ enregistré")).wait_for()

@@ -32,6 +32,9 @@ def test_place_labels_name_departements_and_the_main_towns_of_the_view(world):
     pops = [t["population"] for t in tarn["towns"]]
     assert pops == sorted(pops, reverse=True) and len(pops) == 3
     assert "Tarn" in {d["name"] for d in tarn["departements"]}
+    toulouse = maps.place_labels(world.holder_a, (1.0, 43.3, 1.9, 43.9), towns=6)["towns"]
+    assert toulouse[0]["name"] == "Toulouse"  # its suburbs do not write over it
+    assert not {"Blagnac", "Colomiers", "Tournefeuille"} & {t["name"] for t in toulouse}
 
 
 def test_map_services_refuse_an_unknown_actor(world):
