@@ -192,6 +192,26 @@ def table(
     return st.dataframe(shown, hide_index=True, key=key, **kwargs)
 
 
+_UPLOADER_CSS = """<style>
+[data-testid="stFileUploaderDropzone"] button, [data-testid="stFileUploaderDropzone"] button * {
+  font-size: 0 !important;
+}
+[data-testid="stFileUploaderDropzone"] button::after {
+  content: "Choisir un fichier"; font-size: 0.9rem;
+}
+[data-testid="stFileUploaderDropzoneInstructions"] { display: none; }
+</style>"""
+
+
+def french_uploader(limits: str) -> None:
+    """Write the file uploader's own texts in French (its button and limits are English).
+
+    ``limits`` replaces Streamlit's « 200MB per file • CSV »: say it in the label or here.
+    """
+    st.markdown(_UPLOADER_CSS, unsafe_allow_html=True)
+    st.caption(limits)
+
+
 _IMPORT_STATUS = {"committed": "Importé", "refused": "Refusé (rien écrit)"}
 _IMPORT_KIND = {"premises": "Locaux", "projects": "Projets"}
 

@@ -164,9 +164,11 @@ def _photos(actor, view: dict[str, Any]) -> None:
     state = forms.FormState(f"premises_photo_{pid}")
     state.flash()
     upload = st.file_uploader(
-        "Ajouter une photo (JPEG, PNG ou WebP, 8 Mo au plus)", type=["jpg", "jpeg", "png", "webp"],
-        key=state.key("upload"),
-    )  # fmt: skip
+        "Ajouter une photo", type=["jpg", "jpeg", "png", "webp"], key=state.key("upload")
+    )
+    ui.french_uploader(
+        "JPEG, PNG ou WebP, 8 Mo au plus ; la photo est réenregistrée sans ses métadonnées."
+    )
     caption = st.text_input("Légende (facultative)", key=state.key("caption"))
     if upload is not None and st.button("Ajouter la photo", key=state.key("add")):
         added = ui.call(photos.add_photo, actor, pid, upload.getvalue(), filename=upload.name,

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import pandas as pd
 import streamlit as st
 
 from app_pages import _common as ui
@@ -43,17 +42,12 @@ def _placement(actor, state: forms.FormState, current: dict[str, Any]) -> dict[s
         map_key = state.key("pickmap")
         previous = (st.session_state.get(map_key) or {}).get("selection") or {}
         clicked = (previous.get("objects") or {}).get("grille") or [commune]
-        marker = pd.DataFrame(
-            {"lon": [clicked[0]["lon"]], "lat": [clicked[0]["lat"]], "tip": ["Local"]}
-        )
         bounds = (grid.lon.min(), grid.lat.min(), grid.lon.max(), grid.lat.max())
         deck = mapview.build_deck(
             [
                 mapview.base_layer(outlines, pickable=True),
                 mapview.pick_grid_layer(grid),
-                mapview.points_layer(
-                    marker, layer_id="point", pickable=False, radius_m=60, radius_min_pixels=6
-                ),
+                mapview.marker_layer(clicked[0]["lon"], clicked[0]["lat"]),
                 *mapview.label_layers(ui.place_labels(bounds)),
             ],
             mapview.fit_view(bounds=bounds, height_px=300),
@@ -69,9 +63,10 @@ def _placement(actor, state: forms.FormState, current: dict[str, Any]) -> dict[s
             at = places.commune_at(actor, lon_c, lat_c)
             place = {**at, "precision": "address"}
             spacing = float(grid["spacing_m"].iloc[0])
+            lon_t, lat_t = (f"{v:.5f}".replace(".", ",") for v in (lon_c, lat_c))
             st.info(
-                f"Position choisie sur la carte : longitude {lon_c:.5f}, latitude "
-                f"{lat_c:.5f} ({at['name']}, à {spacing / 2:.0f} m près)."
+                f"Position choisie sur la carte : longitude {lon_t} ; latitude {lat_t} "
+                f"({at['name']}, à {spacing / 2:.0f} m près)."
             )
         elif objects.get("fond"):
             place = {**places.commune(actor, objects["fond"][0]["code"]), "precision": "commune"}

@@ -61,7 +61,7 @@ with tab_list:
     page_size = s3.selectbox("Par page", premise_service.PAGE_SIZES, index=1, key="premises_page_size",
                              on_change=_first_page)  # fmt: skip
     filters = {
-        "mine": True,
+        "mine": not actor.is_admin,  # an administrator sees every organisation's premises
         "q": query or None,
         "status": statuses or None,
         "kind": kinds or None,

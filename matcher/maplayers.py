@@ -248,6 +248,24 @@ def pick_half_size_m(area_km2: float | None) -> float:
     return float(np.clip(np.sqrt(area) * 750.0, 1500.0, 6000.0))
 
 
+def marker_layer(
+    lon: float, lat: float, *, tip: str = "Local", layer_id: str = "point"
+) -> pdk.Layer:
+    """Return one fixed, unclickable marker (the position chosen on a placement map)."""
+    return pdk.Layer(
+        "ScatterplotLayer",
+        [{"lon": float(lon), "lat": float(lat), "tip": html.escape(tip)}],
+        id=layer_id,
+        get_position=["lon", "lat"],
+        get_fill_color=list(PREMISE_COLOR),
+        get_line_color=[40, 40, 40],
+        stroked=True,
+        get_radius=60,
+        radius_min_pixels=6,
+        pickable=False,
+    )
+
+
 def pick_grid_layer(grid: pd.DataFrame, *, layer_id: str = "grille") -> pdk.Layer:
     """Return the grid of :func:`pick_grid` as faint touching dots that take clicks."""
     spacing = float(grid["spacing_m"].iloc[0]) if len(grid) else 100.0

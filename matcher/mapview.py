@@ -1,7 +1,7 @@
 """Offline maps: pydeck decks with a drawn base layer and data points.
 
-No tile server, no CDN: every deck is built with ``map_style=None`` and
-``map_provider=None``, and the geographic context comes from simplified
+No tile server, no CDN: every deck is built without a base map (see
+:data:`NO_BASE_MAP`) and with ``map_provider=None``, and the geographic context comes from simplified
 outlines of the territorial reference (:mod:`matcher.territory.outlines`)
 drawn under the data layers. Points are passed to deck.gl as plain records
 (Python floats, ints and strings) so the JSON stays small and portable.
@@ -9,7 +9,7 @@ drawn under the data layers. Points are passed to deck.gl as plain records
 >>> import pandas as pd
 >>> frame = pd.DataFrame({"lon": [2.35, 5.37], "lat": [48.85, 43.30], "name": ["a", "b"]})
 >>> deck = build_deck([points_layer(frame, layer_id="p")], fit_view(frame))
->>> deck.map_style is None and deck.map_provider is None
+>>> deck.map_style == NO_BASE_MAP and deck.map_provider is None
 True
 """
 
@@ -46,6 +46,7 @@ from matcher.maplayers import (  # noqa: F401 - re-exported for the pages
     circle_outline,
     departement_label_points,
     label_layers,
+    marker_layer,
     pick_grid,
     pick_grid_layer,
     pick_half_size_m,
@@ -122,6 +123,12 @@ def fit_view(
     return pdk.ViewState(longitude=(w + e) / 2, latitude=(s + n) / 2, zoom=zoom)
 
 
+#: The map style that means "no base map at all". ``map_style=None`` no longer does:
+#: Streamlit then picks a themed Carto style and the browser fetches it from the
+#: Internet (a failed fetch here, which also broke clicks on the maps).
+NO_BASE_MAP = "__MAP_STYLE__"
+
+
 class OfflineDeck(pdk.Deck):
     """A Deck whose JSON is compact (pydeck indents it, which makes outlines 5x heavier)."""
 
@@ -139,7 +146,7 @@ def build_deck(
     return OfflineDeck(
         layers=list(layers),
         initial_view_state=view,
-        map_style=None,
+        map_style=NO_BASE_MAP,
         map_provider=None,
         tooltip=TOOLTIP,
         height=height_px,

@@ -51,7 +51,8 @@ def _spec(deck) -> dict:
 def test_results_deck_is_offline_and_draws_outlines_under_points(results):
     deck = mapview.results_deck(results, outlines=OUTLINES, target=(2.1, 43.9), radius_km=20)
     spec = _spec(deck)
-    assert deck.map_style is None and deck.map_provider is None
+    assert deck.map_style == mapview.NO_BASE_MAP and deck.map_provider is None
+    assert "http" not in json.dumps({k: v for k, v in _spec(deck).items() if k != "layers"})
     text = deck.to_json()
     assert "mapbox://" not in text and "basemaps.cartocdn" not in text
     ids = [layer["id"] for layer in spec["layers"]]

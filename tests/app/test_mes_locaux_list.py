@@ -288,3 +288,35 @@ def test_owner_answers_a_request_from_a_holder(page, actors):
     assert not at.exception
     mine = {r["id"]: r for r in request_service.list_requests(holder)}
     assert mine[sent["id"]]["answer"] == "Oui, mardi à 10 h."
+
+
+def test_owner_adds_a_photo_and_sees_it(page, actors, capdenac):
+    import io
+
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.new("RGB", (800, 600), (90, 140, 200)).save(buf, "PNG")
+    at = page("mes_locaux", actors["owner"])
+    at.text_input(key="premises_q").input("École du Lot AppTest").run()
+    _open(at, capdenac["id"], "Photos")
+    name = f"premises_photo_{capdenac['id']}"
+    at.file_uploader(key=f"{name}_0_upload").upload("facade.png", buf.getvalue(), "image/png").run()
+    button(at, "Ajouter la photo").click().run()
+    assert not at.exception
+    assert any("Photo ajoutée" in t for t in texts(at, "success")), texts(at, "error")
+    assert premise_service.get_premise(actors["owner"], capdenac["id"])["photo_ids"]
+    assert [e for e in _walk(at._tree) if getattr(e, "type", None) == "image"]  # it is drawn
+
+
+def _walk(node):
+    yield node
+    for child in getattr(node, "children", {}).values():
+        yield from _walk(child)
+
+
+def test_an_administrator_sees_every_organisations_premises(page, actors):
+    at = page("mes_locaux", actors["admin"])
+    assert not at.exception
+    total = premise_service.premise_page(actors["admin"], {}, page_size=25).total
+    assert _caption_total(at) == total and total > _mine(actors["owner"])

@@ -83,8 +83,12 @@ def _map_drawn(page, artifacts, name: str) -> float:
 
 def _choose(page, label: str, option: str) -> None:
     """Pick ``option`` in the Streamlit select labelled ``label``."""
-    page.get_by_test_id("stSelectbox").filter(has_text=label).first.click()
-    page.get_by_role("option", name=option, exact=True).click()
+    select = page.get_by_test_id("stSelectbox").filter(has_text=label).first
+    select.scroll_into_view_if_needed()
+    select.click()
+    page.locator("[role=option]").filter(
+        has_text=re.compile(f"^{re.escape(option)}$")
+    ).first.click()
     _idle(page)
 
 
@@ -152,24 +156,28 @@ def test_owner_creates_a_premise(browser, app_url, artifacts):
     # Place the premise by clicking the map, up and right of the town hall at its centre.
     chart = page.locator('[data-testid="stDeckGlJsonChart"]:visible').first
     chart.locator("canvas").first.wait_for()
-    page.wait_for_timeout(1500)  # let deck.gl draw (picking needs the drawn layers)
     box_px = chart.bounding_box()
-    chart.click(position={"x": box_px["width"] / 2 + 70, "y": box_px["height"] / 2 - 50})
+    spot = {"x": box_px["width"] / 2 + 70, "y": box_px["height"] / 2 - 50}
+    chart.hover(position=spot)  # the grid's tooltip shows once deck.gl can pick: then click
+    page.get_by_text("Placer le local ici").wait_for()
+    chart.click(position=spot)
     _idle(page)
     placed = page.get_by_text(re.compile(r"Position choisie sur la carte : longitude"))
     placed.wait_for()
-    lon, lat = (float(v) for v in re.findall(r"[-\d.]+(?=[, ])", placed.inner_text())[:2])
+    found = re.search(r"longitude (-?[\d,]+) ; latitude (-?[\d,]+)", placed.inner_text())
+    lon, lat = (float(v.replace(",", ".")) for v in found.groups())
     assert 1.85 < lon < 2.0 and 43.85 < lat < 43.97, (lon, lat)  # around Gaillac...
     assert abs(lon - 1.89656) + abs(lat - 43.90165) > 1e-3, (lon, lat)  # ...not its town hall
-    typed = page.get_by_label("Longitude (WGS84)").input_value()  # French decimal comma
+    typed = page.get_by_label("Longitude (WGS84)", exact=True).input_value()  # « 1,94148 »
     assert abs(float(typed.replace(",", ".")) - lon) < 1e-5, typed
     page.wait_for_timeout(1000)
     _idle(page)
     assert placed.count() == 1  # the position stays chosen once the marker has moved
     page.screenshot(path=str(artifacts / "owner-position-carte.png"), full_page=True)
-    page.get_by_label("Nom du local").fill("Ancienne gare de test navigateur")
+    # exact labels: a field with help also has a « Help for … » button of the same name
+    page.get_by_label("Nom du local", exact=True).fill("Ancienne gare de test navigateur")
     _choose(page, "Type de local", "Autre bâtiment public")  # required, never pre-filled
-    page.get_by_label("Surface de plancher (m²)").fill("210")
+    page.get_by_label("Surface de plancher (m²)", exact=True).fill("210")
     page.get_by_role("button", name="Enregistrer").click()
     page.get_by_text(re.compile(r"Local n°\d+ enregistré")).wait_for()
     page.screenshot(path=str(artifacts / "owner-local-cree.png"), full_page=True)

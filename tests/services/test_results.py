@@ -49,3 +49,33 @@ def test_sheet_facts_and_lines_come_from_the_same_record(world):
     assert not any("Accessible PMR" in line and "inconnu" in line for line in sheet.lines)
     assert "heure de Paris" in sheet.footer and "« Essai »" in sheet.subtitle
     assert "secret@commune-a.fr" not in str(sheet)  # public record only
+
+
+def test_a_nul_already_stored_never_breaks_the_exports(world):
+    import io
+
+    import openpyxl
+    from sqlalchemy import update
+
+    from matcher import exports
+    from matcher.storage.db import session_scope
+    from matcher.storage.models import Premise
+
+    with session_scope() as s:  # written before the services cleaned texts: bypass them
+        s.execute(
+            update(Premise)
+            .where(Premise.id == world.premise_a)
+            .values(name="Poste\x00 \x1b[31mrouge", address="1 rue\x0b de la Gare")
+        )
+    # a write through the service moves the catalogue, so the search sees the stored name
+    version = premises.get_premise(world.owner_a, world.premise_a)["version"]
+    premises.update_premise(world.owner_a, world.premise_a, {"levels": 2}, version)
+    table = search.search_premises(world.holder_a, NEEDS, k=10).table
+    explained = results.explained_results(world.holder_a, NEEDS, table)
+    data = exports.to_xlsx_bytes({"Résultats": explained}, exports.RESULT_COLUMNS)
+    ws = openpyxl.load_workbook(io.BytesIO(data))["Résultats"]
+    names = [row[4].value for row in ws.iter_rows(min_row=2)]
+    assert "Poste [31mrouge" in names
+    assert exports.to_csv_bytes(explained, exports.RESULT_COLUMNS).count(b"\x00") == 0
+    sheet = results.sheet_for(world.holder_a, NEEDS, world.premise_a)
+    assert exports.premise_pdf(sheet).startswith(b"%PDF-") and sheet.title == "Poste [31mrouge"
