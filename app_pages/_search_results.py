@@ -10,8 +10,9 @@ import streamlit as st
 from app_pages import _common as ui
 from app_pages import _forms as forms
 from matcher import exports, mapview
+from matcher.services import photos, results, shortlists
+from matcher.services import premises as premise_service
 from matcher.services import requests as request_service
-from matcher.services import results, shortlists
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -77,6 +78,25 @@ def _request(actor, projects: dict[int, str], for_project: int | None, premise_i
             return
         state.saved("Demande envoyée au propriétaire : sa réponse arrivera dans « Mes projets ».")
         st.rerun()
+
+
+def _details(actor, premise_id: int) -> None:
+    """Show what the owner wrote about the premise: description, links, photos."""
+    premise = ui.call(premise_service.get_premise, actor, premise_id, full=False)
+    if premise is None or not (
+        premise.get("description") or premise.get("links") or premise.get("photo_ids")
+    ):
+        return
+    with st.expander("Description, photos et liens du propriétaire", expanded=False):
+        if premise.get("description"):
+            st.text(premise["description"])
+        for link in (premise.get("links") or "").split("\n"):
+            if link:
+                st.markdown(f"- <{link}>")  # validated web addresses (no space, quote, bracket)
+        for photo_id in (premise.get("photo_ids") or [])[:3]:
+            photo = ui.call(photos.get_photo, actor, photo_id)
+            if photo is not None:
+                st.image(photo["data"], caption=photo.get("caption") or None, width=320)
 
 
 def _exports(actor, table, needs, weights, labels, premise_id: int, row: dict[str, Any],
@@ -179,6 +199,7 @@ def show_results(actor, projects: dict[int, str], labels: dict[str, str]) -> Non
             st.markdown(f"- {line}")
         for reason in ui.failed_reasons(explanation):
             st.warning(f"Contrainte non satisfaite : {reason}")
+        _details(actor, int(selected))
         _exports(actor, table, needs, weights, labels, int(selected), row, project_name)
 
     st.subheader("Comparer jusqu'à trois locaux")
