@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from matcher.errors import NotFound, ValidationError
 from matcher.services._common import Actor, audit, check_actor, transaction
 from matcher.services.fields import clean_message
-from matcher.services.premises import _load, _load_managed
+from matcher.services.premise_access import _load, _load_managed
 from matcher.storage.models import PremisePhoto
 
 #: Largest upload accepted, in bytes.

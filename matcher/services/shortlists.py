@@ -18,8 +18,8 @@ from sqlalchemy.orm import Session
 from matcher.errors import NotFound, PermissionDenied, ValidationError
 from matcher.services._common import Actor, audit, check_actor, jsonable, transaction
 from matcher.services.fields import clean_message
-from matcher.services.premises import _load as load_premise
-from matcher.services.premises import can_manage
+from matcher.services.premise_access import _load as load_premise
+from matcher.services.premise_access import can_manage
 from matcher.services.projects import is_holder_of, load_project
 from matcher.storage.models import KeptMatch, Premise, Project, Shortlist
 
