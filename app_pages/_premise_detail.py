@@ -104,10 +104,11 @@ def _projects(actor, view: dict[str, Any]) -> None:
         return
     rows = ranked.to_dict("records")
     for row in rows:
-        failed = row.get("failed")
+        # the engine names failures by code in ``failed`` and in French in ``failed_labels``
+        failed = row.get("failed_labels") if "failed_labels" in row else row.get("failed")
         if isinstance(failed, list | tuple):
             failed = " ; ".join(str(f) for f in failed)
-        row["failed"] = failed or "aucune"
+        row["failed"] = failed if isinstance(failed, str) and failed.strip() else "aucune"
         row["eligible"] = bool(row.get("eligible", True))
         row["project_type"] = PROJECT_TYPES.get(row.get("project_type"), row.get("project_type"))
     eligible = sum(r["eligible"] for r in rows)
@@ -115,8 +116,11 @@ def _projects(actor, view: dict[str, Any]) -> None:
         f"{exports.fr_count(eligible, 'projet compatible', 'projets compatibles')} parmi les "
         f"{len(rows)} meilleurs ; pour les autres, les contraintes non satisfaites sont nommées."
     )
+    columns = ["rank", "name", "project_type", "score_0_100", "completeness", "eligible", "failed"]
+    if any(r.get("holder_org") for r in rows):
+        columns.insert(2, "holder_org")
     shown = exports.display_table(
-        rows, ["rank", "name", "project_type", "score_0_100", "completeness", "eligible", "failed"],
+        rows, columns,
         entity="project", headers={"name": "Projet", "project_type": "Type de projet"},
     )  # fmt: skip
     st.dataframe(shown, hide_index=True, key="premises_match_table")

@@ -320,3 +320,32 @@ def test_an_administrator_sees_every_organisations_premises(page, actors):
     assert not at.exception
     total = premise_service.premise_page(actors["admin"], {}, page_size=25).total
     assert _caption_total(at) == total and total > _mine(actors["owner"])
+
+
+def test_matching_projects_name_the_failed_constraints_in_french(
+    page, actors, capdenac, monkeypatch
+):
+    import pandas as pd
+
+    from matcher.services import search
+
+    answer = pd.DataFrame(
+        {"project_id": ["7", "9"], "rank": [1, 2], "name": ["Fablab du Lot", "Cuisine partagée"],
+         "project_type": ["fablab", "food"], "score_0_100": [71.4, 40.2],
+         "completeness": [0.9, 0.5], "eligible": [True, False], "failed": ["", "surface|radius"],
+         "failed_labels": ["", "Surface hors de la fourchette ; Hors du rayon du projet"],
+         "holder_org": ["Asso A", "Asso B"]}
+    )  # fmt: skip
+    monkeypatch.setattr(search, "projects_for_premise", lambda actor, pid, k=10: answer)
+    at = page("mes_locaux", actors["owner"])
+    at.text_input(key="premises_q").input("École du Lot AppTest").run()
+    _open(at, capdenac["id"], "Projets adaptés")
+    table = at.dataframe[-1].value
+    assert table["Contraintes non satisfaites"].tolist() == [
+        "aucune", "Surface hors de la fourchette ; Hors du rayon du projet",
+    ]  # fmt: skip
+    assert table["Compatible"].tolist() == ["oui", "non"] and table["Score"].tolist() == [
+        "71/100",
+        "40/100",
+    ]
+    assert any("1 projet compatible parmi les 2 meilleurs" in t for t in texts(at, "caption"))
