@@ -18,18 +18,19 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 import streamlit as st
 
+from matcher import exports
 from matcher.domain import (
     CONDITIONS,
     CONNECTIVITY,
     DEAL_STAGES,
+    IMPORT_MODES,
     PREMISE_KINDS,
     PREMISE_STATUSES,
     PROJECT_TYPES,
     ROLES,
     TENURES,
 )
-from matcher.errors import MatcherError
-from matcher.services._common import Actor
+from matcher.services import Actor, MatcherError, maps, places
 
 log = logging.getLogger("matcher.app")
 
@@ -240,9 +241,9 @@ def done(func, *args: Any, **kwargs: Any) -> bool:
 
 # --- labels and formatting -----------------------------------------------------------
 def label(field: str, code: Any) -> str:
-    """Return the French label of a code (the code itself when unknown)."""
+    """Return the French label of a code (« non renseigné » when there is none)."""
     if code is None or (isinstance(code, float) and code != code):
-        return "inconnu"
+        return "non renseigné"
     return LABELS.get(field, {}).get(code, str(code))
 
 
@@ -252,11 +253,11 @@ def options(field: str) -> list[str]:
 
 
 def fmt_int(value: Any, unit: str = "") -> str:
-    """Return a number with French thousands separators, or "inconnu"."""
+    """Return a number rounded to an integer with French thousands separators (« 4 655 »)."""
     try:
         if value is None or value != value:
-            return "inconnu"
-        text = f"{float(value):,.0f}".replace(",", "\u202f")
+            return "non renseigné"
+        text = exports.fr_number(float(value))
     except (TypeError, ValueError):
         return str(value)
     return f"{text} {unit}".strip()
@@ -266,15 +267,15 @@ PARIS = ZoneInfo("Europe/Paris")
 
 
 def fmt_datetime(value: dt.datetime | None, pattern: str = "%d/%m/%Y %H:%M") -> str:
-    """Return a stored time (UTC; naive means UTC) as French local time, or "inconnu"."""
+    """Return a stored time (UTC; naive means UTC) as French local time, or "non renseigné"."""
     if value is None or pd.isna(value):
-        return "inconnu"
+        return "non renseigné"
     if value.tzinfo is None:
         value = value.replace(tzinfo=dt.UTC)
     return value.astimezone(PARIS).strftime(pattern)
 
 
-_TIME_COLUMNS = ("at", "created_at", "updated_at", "decided_at", "last_login_at")
+_TIME_COLUMNS = ("at", "created_at", "updated_at", "decided_at", "last_login_at", "answered_at")
 
 
 def with_local_times(frame: pd.DataFrame) -> pd.DataFrame:
@@ -295,21 +296,55 @@ def labelled(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def table(
+    rows: list[dict[str, Any]] | pd.DataFrame,
+    columns: list[str],
+    *,
+    key: str,
+    entity: str = "premise",
+    headers: dict[str, str] | None = None,
+    **kwargs: Any,
+) -> Any:
+    """Show rows as a French table (labels, « 1 234 m² », ids as integers, local times)."""
+    frame = rows if isinstance(rows, pd.DataFrame) else pd.DataFrame(list(rows))
+    frame = with_local_times(frame) if len(frame) else frame
+    shown = exports.display_table(frame, columns, entity=entity, headers=headers)
+    return st.dataframe(shown, hide_index=True, key=key, **kwargs)
+
+
+_UPLOADER_CSS = """<style>
+[data-testid="stFileUploaderDropzone"] button, [data-testid="stFileUploaderDropzone"] button * {
+  font-size: 0 !important;
+}
+[data-testid="stFileUploaderDropzone"] button::after {
+  content: "Choisir un fichier"; font-size: 0.9rem;
+}
+[data-testid="stFileUploaderDropzoneInstructions"] { display: none; }
+</style>"""
+
+
+def french_uploader(limits: str) -> None:
+    """Write the file uploader's own texts in French (its button and limits are English).
+
+    ``limits`` replaces Streamlit's « 200MB per file • CSV »: say it in the label or here.
+    """
+    st.markdown(_UPLOADER_CSS, unsafe_allow_html=True)
+    st.caption(limits)
+
+
 _IMPORT_STATUS = {"committed": "Importé", "refused": "Refusé (rien écrit)"}
 _IMPORT_KIND = {"premises": "Locaux", "projects": "Projets"}
 
 
 def import_history(batches: list[dict[str, Any]]) -> pd.DataFrame:
     """Return import batches (``list_import_batches``) as a French display table."""
-    from matcher.ingestion import MODES
-
     return pd.DataFrame(
         {
             "N°": [b["id"] for b in batches],
             "Date": [fmt_datetime(b["created_at"]) for b in batches],
             "Contenu": [_IMPORT_KIND.get(b["kind"], b["kind"]) for b in batches],
             "Fichier": [b["filename"] for b in batches],
-            "Mode": [MODES.get(b["mode"], b["mode"]) for b in batches],
+            "Mode": [IMPORT_MODES.get(b["mode"], b["mode"]) for b in batches],
             "Résultat": [_IMPORT_STATUS.get(b["status"], b["status"]) for b in batches],
             "Créés": [b["rows_inserted"] for b in batches],
             "Mis à jour": [b["rows_updated"] for b in batches],
@@ -320,30 +355,59 @@ def import_history(batches: list[dict[str, Any]]) -> pd.DataFrame:
     )
 
 
-# --- shared cached reference data ------------------------------------------------------
-@st.cache_data(show_spinner="Chargement des contours des départements…")
-def national_outlines() -> dict[str, Any]:
-    """Return simplified département outlines (shared by every user)."""
-    from matcher.territory.outlines import departement_outlines
+# --- shared cached reference data (public: cached for every user) ----------------------
+def _acting(actor: Actor | None) -> Actor:
+    actor = actor or current_user()
+    if actor is None:
+        raise MatcherError("Connectez-vous pour afficher la carte.")
+    return actor
 
-    return departement_outlines()
+
+# The leading underscore keeps the actor out of the cache key: the data is public and
+# the same for everybody; the service still checks whoever fills the cache.
+@st.cache_data(show_spinner="Chargement des contours des départements…")
+def _national_outlines(_actor: Actor) -> dict[str, Any]:
+    return maps.departement_outlines(_actor)
+
+
+def national_outlines(actor: Actor | None = None) -> dict[str, Any]:
+    """Return simplified département outlines (shared by every user)."""
+    return _national_outlines(_acting(actor))
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def outlines_around(lon: float, lat: float, radius_km: float) -> dict[str, Any]:
-    """Return commune outlines around a point (shared by every user)."""
-    from matcher.territory.outlines import communes_around
+def _outlines_around(_actor: Actor, lon: float, lat: float, radius_km: float) -> dict[str, Any]:
+    return maps.communes_around(_actor, lon, lat, radius_km)
 
-    return communes_around(round(lon, 3), round(lat, 3), radius_km)
+
+def outlines_around(
+    lon: float, lat: float, radius_km: float, actor: Actor | None = None
+) -> dict[str, Any]:
+    """Return commune outlines around a point (shared by every user)."""
+    return _outlines_around(_acting(actor), round(lon, 3), round(lat, 3), float(radius_km))
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
-def commune_matches(text: str, limit: int = 12) -> pd.DataFrame:
-    """Return communes whose name starts with / contains ``text`` (name, département, lon, lat)."""
-    from matcher.territory import load_territory
+def _place_labels(_actor: Actor, bounds: tuple[float, ...] | None) -> dict[str, Any]:
+    return maps.place_labels(_actor, bounds)
 
-    found = load_territory().search(text, limit=limit)
-    return found[["name", "departement", "population", "lon", "lat"]].reset_index()
+
+def place_labels(
+    bounds: tuple[float, float, float, float] | None = None, actor: Actor | None = None
+) -> dict[str, Any]:
+    """Return the place names of a map (départements, main towns of ``bounds``)."""
+    key = None if bounds is None else tuple(round(float(v), 2) for v in bounds)
+    return _place_labels(_acting(actor), key)
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def _communes(_actor: Actor, text: str) -> list[dict[str, Any]]:
+    return places.search_communes(_actor, text)
+
+
+def commune_matches(text: str, actor: Actor | None = None) -> list[dict[str, Any]]:
+    """Return the communes whose name starts with / contains ``text`` (label, code, point)."""
+    return _communes(_acting(actor), text.strip())
 
 
 def commune_picker(key: str, label_text: str = "Commune") -> dict[str, Any] | None:
@@ -354,13 +418,10 @@ def commune_picker(key: str, label_text: str = "Commune") -> dict[str, Any] | No
     if not text or len(text.strip()) < 2:
         return None
     found = commune_matches(text.strip())
-    if found.empty:
+    if not found:
         st.warning(f"Aucune commune ne correspond à « {text} ».")
         return None
-    choices = {
-        f"{r.name} ({r.departement}) — {fmt_int(r.population)} hab.": r._asdict()
-        for r in found.itertuples(index=False)
-    }
+    choices = {c["label"]: c for c in found}
     picked = st.selectbox(label_text, list(choices), key=f"{key}_choice")
     return choices[picked] if picked else None
 
@@ -386,53 +447,34 @@ def criteria_labels() -> dict[str, str]:
 @st.cache_resource(show_spinner="Préparation des données de démonstration…")
 def ensure_database() -> bool:
     """Return True once the database is migrated (and seeded with the demo in demo mode)."""
-    from matcher.storage.db import init_db
+    from matcher.services.setup import prepare_database
 
-    init_db()
-    if demo_mode():
-        from matcher.services.demo import ensure_demo_database
-
-        ensure_demo_database()
-    return True
-
-
-_PUBLIC_COLUMNS = [
-    "premise_id", "kind", "name", "insee_code", "lon", "lat", "floor_area_m2", "status",
-]  # fmt: skip
+    return prepare_database(demo=demo_mode())
 
 
 @st.cache_data(show_spinner="Chargement du catalogue…", max_entries=4)
-def _public_catalogue(version: int) -> pd.DataFrame:
-    from matcher.keyfigures import with_commune_attributes
-    from matcher.services.catalogue import premises_frame
-    from matcher.territory import load_territory
-
-    frame = premises_frame(statuses=["available"])[_PUBLIC_COLUMNS]
-    return with_commune_attributes(frame, load_territory().communes)
+def _public_catalogue(_actor: Actor, version: int) -> pd.DataFrame:
+    return maps.available_premises(_actor)
 
 
-def public_catalogue() -> pd.DataFrame:
+def public_catalogue(actor: Actor | None = None) -> pd.DataFrame:
     """Return the available premises' public columns (shared cache keyed by catalogue version)."""
-    from matcher.services.catalogue import catalogue_version
-
-    return _public_catalogue(catalogue_version())
+    actor = _acting(actor)
+    return _public_catalogue(actor, maps.catalogue_version(actor))
 
 
 @st.cache_data(show_spinner=False)
-def reference_layers() -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Return (known tiers-lieux, white zones) from the committed reference, maybe empty."""
-    from matcher.keyfigures import known_tiers_lieux, white_zones
-    from matcher.territory import load_territory
+def _reference_layers(_actor: Actor) -> tuple[pd.DataFrame, pd.DataFrame]:
+    return maps.reference_layers(_actor)
 
-    tl = known_tiers_lieux()
-    if tl.empty:
-        return tl, pd.DataFrame({"name": [], "lon": [], "lat": []})
-    return tl, white_zones(load_territory().communes, tl)
+
+def reference_layers(actor: Actor | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Return (known tiers-lieux, white zones) from the committed reference, maybe empty."""
+    return _reference_layers(_acting(actor))
 
 
 def failed_reasons(explanation: Any) -> list[str]:
     """Return the French reasons of the hard constraints an explanation says failed."""
-    failed = getattr(explanation, "failed", None)
-    if failed is not None:
-        return list(failed)
-    return [reason for _code, reason in getattr(explanation, "failures", [])]
+    from matcher.services.results import failed_reasons as reasons
+
+    return reasons(explanation)

@@ -1,11 +1,16 @@
-"""Trouver un lieu : besoins du projet, poids, résultats (carte, tableau, détail), exports."""
+"""Trouver un lieu : une recherche pour l'un de mes projets (ou une nouvelle), les résultats
+(carte nommée, tableau trié lisible sur téléphone, détail expliqué), garder un local dans
+un projet, écrire au propriétaire, exporter (CSV, XLSX, PDF)."""
 
-import pandas as pd
 import streamlit as st
 
 from app_pages import _common as ui
-from matcher import exports, mapview
+from app_pages import _forms as forms
+from app_pages import _search_results as results_ui
 from matcher.domain import PROJECT_TYPES, TENURES
+from matcher.services import places, results
+from matcher.services import projects as project_service
+from matcher.services.fields import PROJECT_FIELDS as F
 
 actor = ui.require_user("holder", "fund")
 svc = ui.search_service()
@@ -19,262 +24,160 @@ st.write(
     "Chaque score s'explique critère par critère."
 )
 
+holder = actor.role in ("holder", "admin")
+mine = ui.call(project_service.list_projects, actor, {"mine": True}) if holder else []
+projects = {p["id"]: p["name"] for p in (mine or []) if p.get("status") != "closed"}
+
+
+#: Number fields of the search (widget key -> needs field); typed as French text.
+NUMBERS = {
+    "search_radius": "radius_km",
+    "search_smin": "surface_min_m2",
+    "search_smax": "surface_max_m2",
+    "search_bbuy": "budget_purchase_eur",
+    "search_bworks": "budget_works_eur",
+    "search_rent": "max_rent_eur_year",
+    "search_station": "max_station_distance_m",
+}
+WEIGHT_STEPS = [i / 2 for i in range(11)]  # 0 to 5 by 0.5
+
 
 def _apply_preset() -> None:
-    for code, weight in presets[st.session_state["search_type"]].items():
-        st.session_state[f"search_w_{code}"] = float(weight)
+    chosen = st.session_state.get("search_type")
+    if chosen in presets:
+        for code, weight in presets[chosen].items():
+            st.session_state[f"search_w_{code}"] = float(weight)
 
 
-# --- project description -----------------------------------------------------------------
+def _load_project() -> None:
+    """Fill the search with the chosen project's needs (answers its holder gave)."""
+    project_id = st.session_state.get("search_project")
+    if project_id is None:
+        return
+    try:
+        needs = results.project_needs(actor, project_id)
+    except Exception as exc:  # noqa: BLE001 - shown in French below the choice
+        st.session_state["search_project_error"] = str(exc)
+        return
+    state = st.session_state
+    state["search_type"] = needs.get("project_type")
+    _apply_preset()
+    for key, field in NUMBERS.items():  # the fields show French text (« 12,5 »)
+        state[key] = forms.shown(F[field], needs.get(field))
+    state["search_tenures"] = list(needs.get("tenures") or [])
+    for key, field in (
+        ("search_fibre", "fibre_required"),
+        ("search_pmr", "pmr_required"),
+        ("search_ground", "ground_floor_required"),
+    ):
+        state[key] = bool(needs.get(field))  # fmt: skip
+    if needs.get("target_lon") is not None:
+        try:
+            here = places.commune_at(actor, needs["target_lon"], needs["target_lat"])
+        except Exception:  # noqa: BLE001 - the holder then types the commune
+            return
+        state["search_commune_text"] = here["name"]
+        found = ui.commune_matches(here["name"], actor)
+        label = next((c["label"] for c in found if c["insee_code"] == here["insee_code"]), None)
+        if label:
+            state["search_commune_choice"] = label
+
+
+if st.session_state.pop("search_project_pending", False):  # sent here from « Mes projets »
+    _load_project()
+
+msgs = forms.Messages()
+if holder and projects:
+    st.selectbox(
+        "Recherche pour", [None, *projects], key="search_project", on_change=_load_project,
+        format_func=lambda i: "Nouvelle recherche (sans projet)" if i is None else f"le projet « {projects[i]} »",
+        help="Choisissez l'un de vos projets : ses besoins remplissent la recherche et les locaux "
+        "gardés vont dans ses listes.",
+    )  # fmt: skip
+    error = st.session_state.pop("search_project_error", None)
+    if error:
+        st.error(error)
+project_id = st.session_state.get("search_project") if holder else None
+
 top = st.columns([1, 1])
 with top[0]:
-    project_type = st.selectbox(
-        "Type de projet",
-        list(PROJECT_TYPES),
-        format_func=PROJECT_TYPES.get,
-        key="search_type",
-        on_change=_apply_preset,
+    project_type = forms.choice(
+        "Type de projet", PROJECT_TYPES, key="search_type", required=True, on_change=_apply_preset
     )
+    msgs.slot("project_type")
 with top[1]:
     commune = ui.commune_picker("search_commune", "Commune visée")
+    msgs.slot("commune", "target_lon", "target_lat", "target_insee_codes")
 
 if "search_w_distance" not in st.session_state:
-    _apply_preset()
+    for code, weight in presets["hybrid"].items():  # until a type is chosen
+        st.session_state[f"search_w_{code}"] = float(weight)
+st.session_state.setdefault("search_radius", "30")
 
 with st.form("search_form"):
-    c1, c2, c3 = st.columns(3)
-    radius_km = c1.number_input(
-        "Rayon de recherche (km)", 1.0, 300.0, 30.0, 5.0, key="search_radius"
-    )
-    s_min = c2.number_input("Surface minimale (m²)", 0.0, 100000.0, 100.0, 10.0, key="search_smin")
-    s_max = c3.number_input("Surface maximale (m²)", 0.0, 100000.0, 1000.0, 10.0, key="search_smax")
-    c4, c5, c6 = st.columns(3)
-    b_buy = c4.number_input(
-        "Budget d'achat (€, 0 = sans achat)", 0.0, 1e8, 0.0, 10000.0, key="search_bbuy"
-    )
-    b_works = c5.number_input("Budget travaux (€)", 0.0, 1e8, 0.0, 10000.0, key="search_bworks")
-    rent = c6.number_input("Loyer maximal (€/an)", 0.0, 1e7, 0.0, 1000.0, key="search_rent")
+    typed: dict[str, object] = {}
+    rows = [("search_radius", "search_smin", "search_smax"),
+            ("search_bbuy", "search_bworks", "search_rent")]  # fmt: skip
+    for row in rows:
+        for column, key in zip(st.columns(3), row, strict=True):
+            with column:
+                typed[key] = forms.number(F[NUMBERS[key]], key=key)
+                msgs.slot(NUMBERS[key], *(("surface_target_m2",) if key == "search_smin" else ()))
     tenures = st.multiselect(
-        "Modes de mise à disposition acceptés (vide = tous)",
-        list(TENURES),
-        format_func=TENURES.get,
-        key="search_tenures",
-    )
+        "Modes de mise à disposition acceptés", list(TENURES), format_func=TENURES.get,
+        key="search_tenures", placeholder="Tous les modes",
+    )  # fmt: skip
     st.markdown("**Contraintes impératives**")
     h1, h2, h3, h4 = st.columns(4)
     fibre = h1.checkbox("Fibre exigée", key="search_fibre")
     pmr = h2.checkbox("Accessible PMR", key="search_pmr")
     ground = h3.checkbox("Rez-de-chaussée", key="search_ground")
-    station_km = h4.number_input(
-        "Gare à moins de (km, 0 = indifférent)", 0.0, 100.0, 0.0, key="search_station"
-    )
+    with h4:
+        typed["search_station"] = forms.number(F["max_station_distance_m"], key="search_station")
+        msgs.slot("max_station_distance_m")
     with st.expander("Poids des critères (0 = ignoré)"):
         wcols = st.columns(2)
         for i, (code, text) in enumerate(labels.items()):
-            wcols[i % 2].slider(text, 0.0, 5.0, step=0.5, key=f"search_w_{code}")
+            wcols[i % 2].select_slider(
+                text, WEIGHT_STEPS, key=f"search_w_{code}",
+                format_func=lambda w: f"{w:g}".replace(".", ","),
+            )  # fmt: skip
+    msgs.general()
     submitted = st.form_submit_button("Rechercher", type="primary")
 
 if submitted:
+    missing = {}
+    if project_type is None:
+        missing["project_type"] = "Type de projet : choisissez-le (il donne les poids conseillés)."
     if commune is None:
-        st.error("Choisissez d'abord la commune visée (tapez le début de son nom).")
+        missing["commune"] = "Choisissez d'abord la commune visée (tapez le début de son nom)."
+    if missing:
+        msgs.show_messages(missing)
     else:
         needs = {
             "project_type": project_type,
             "target_lon": float(commune["lon"]),
             "target_lat": float(commune["lat"]),
-            "radius_km": radius_km,
-            "surface_min_m2": s_min or None,
-            "surface_max_m2": s_max or None,
-            "budget_purchase_eur": b_buy or None,
-            "budget_works_eur": b_works or None,
-            "max_rent_eur_year": rent or None,
+            **{NUMBERS[key]: value for key, value in typed.items()},
             "tenures": tuple(tenures),
             "fibre_required": fibre,
             "pmr_required": pmr,
             "ground_floor_required": ground,
-            "max_station_distance_m": station_km * 1000 or None,
         }
         weights = {code: st.session_state[f"search_w_{code}"] for code in labels}
-        with st.spinner("Recherche en cours…"):
-            result = ui.call(svc.search_premises, actor, needs, weights, k=50)
-        if result is not None:
-            st.session_state["search_result"] = result.table
-            st.session_state["search_needs"] = needs
+        try:
+            with st.spinner("Recherche en cours…"):
+                found = svc.search_premises(actor, needs, weights, k=50)
+        except Exception as exc:  # noqa: BLE001 - the service's French message, under its field
+            msgs.show(exc)
+        else:
+            st.session_state["search_result"] = found.table
+            st.session_state["search_needs"] = results.read_needs(needs)
             st.session_state["search_weights"] = weights
-            st.session_state["search_elapsed_ms"] = float(result.elapsed_ms)
+            st.session_state["search_elapsed_ms"] = float(found.elapsed_ms)
             st.session_state["search_target"] = commune
-            st.session_state["search_engine_version"] = getattr(result, "engine_version", None)
+            st.session_state["search_for_project"] = project_id
+            st.session_state["search_engine_version"] = getattr(found, "engine_version", None)
 
-table: pd.DataFrame | None = st.session_state.get("search_result")
-if table is None:
-    st.stop()
-
-needs = st.session_state["search_needs"]
-weights = st.session_state["search_weights"]
-target = st.session_state["search_target"]
-st.subheader(f"Résultats autour de {target['name']}")
-st.caption(f"{len(table)} local(aux) classé(s) en {st.session_state['search_elapsed_ms']:.0f} ms.")
-if table.empty:
-    st.warning(
-        "Aucun local ne satisfait toutes les contraintes impératives. Élargissez le rayon, "
-        "la fourchette de surface ou retirez une contrainte."
-    )
-    st.stop()
-
-ids = table["premise_id"].tolist()
-names = {
-    pid: f"n°{r} — {name or 'Local'} ({commune_name or '?'}) — {score:.0f}/100"
-    for pid, r, name, commune_name, score in zip(
-        table["premise_id"],
-        table["rank"],
-        table["name"],
-        table["commune"],
-        table["score_0_100"],
-        strict=True,
-    )
-}
-selected = st.selectbox("Local à détailler", ids, format_func=names.get, key="search_selected")
-
-with ui.french_errors():
-    outlines = ui.outlines_around(target["lon"], target["lat"], float(needs["radius_km"]))
-    deck = mapview.results_deck(
-        table,
-        outlines=outlines,
-        target=(target["lon"], target["lat"]),
-        radius_km=needs["radius_km"],
-        selected_id=selected,
-        background=ui.national_outlines(),
-    )
-    st.pydeck_chart(deck, height=460, key="search_map")
-
-shown = table[
-    [
-        "rank",
-        "score_0_100",
-        "completeness",
-        "name",
-        "kind",
-        "commune",
-        "floor_area_m2",
-        "distance_m",
-    ]
-].copy()
-shown["kind"] = shown["kind"].map(lambda k: ui.label("kind", k))
-shown["distance_m"] = (shown["distance_m"] / 1000).round(1)
-shown["completeness"] = (shown["completeness"] * 100).round(0)
-st.dataframe(
-    shown.rename(
-        columns={
-            "rank": "Rang", "score_0_100": "Score /100", "completeness": "Complétude %",
-            "name": "Nom", "kind": "Type", "commune": "Commune", "floor_area_m2": "Surface m²",
-            "distance_m": "Distance km",
-        }
-    ),
-    hide_index=True,
-    column_config={"Score /100": st.column_config.ProgressColumn(min_value=0, max_value=100, format="%.0f")},
-    key="search_table",
-)  # fmt: skip
-
-# --- breakdown of the selected premise -----------------------------------------------------
-row = table[table["premise_id"] == selected].iloc[0]
-st.subheader(f"Pourquoi ce score ? — {row['name'] or 'Local'}")
-explanation = ui.call(svc.explain_premise, actor, needs, selected, weights)
-if explanation is not None:
-    m1, m2 = st.columns(2)
-    m1.metric("Score", f"{explanation.score_0_100:.0f}/100")
-    m2.metric("Complétude des données", f"{explanation.completeness * 100:.0f} %")
-    contrib = explanation.contributions
-    chart = contrib[contrib["weight"] > 0].assign(score_pct=lambda f: f["score"] * 100)
-    st.bar_chart(chart.set_index("label")["score_pct"], horizontal=True, height=300,
-                 x_label="Score du critère (/100)", y_label="")  # fmt: skip
-    for line in explanation.lines:
-        st.markdown(f"- {line}")
-    for reason in ui.failed_reasons(explanation):
-        st.warning(f"Contrainte non satisfaite : {reason}")
-
-    e1, e2, e3 = st.columns(3)
-    e1.download_button(
-        "Exporter les résultats (CSV)",
-        exports.to_csv_bytes(table, list(exports.COLUMN_LABELS)),
-        file_name="resultats-recherche.csv",
-        mime="text/csv",
-        key="search_dl_csv",
-    )
-    e2.download_button(
-        "Exporter les résultats (XLSX)",
-        exports.to_xlsx_bytes(table, list(exports.COLUMN_LABELS)),
-        file_name="resultats-recherche.xlsx",
-        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        key="search_dl_xlsx",
-    )
-    e3.download_button(
-        "Fiche PDF de ce local",
-        exports.premise_pdf(
-            row.to_dict(),
-            project_name=PROJECT_TYPES[needs["project_type"]] + f" à {target['name']}",
-            score_0_100=explanation.score_0_100,
-            completeness=explanation.completeness,
-            contributions=contrib,
-            lines=explanation.lines,
-            failed=ui.failed_reasons(explanation),
-        ),
-        file_name=f"fiche-local-{selected}.pdf",
-        mime="application/pdf",
-        key="search_dl_pdf",
-    )
-
-# --- comparison ------------------------------------------------------------------------
-st.subheader("Comparer jusqu'à trois locaux")
-compared = st.multiselect(
-    "Locaux à comparer", ids, format_func=names.get, max_selections=3, key="search_compare"
-)
-if compared:
-    score_cols = [f"score_{c}" for c in labels if f"score_{c}" in table.columns]
-    sub = table.set_index("premise_id").loc[compared]
-    view = pd.DataFrame(
-        {
-            "Score /100": sub["score_0_100"].round(0),
-            "Complétude %": (sub["completeness"] * 100).round(0),
-            "Type": sub["kind"].map(lambda k: ui.label("kind", k)),
-            "Commune": sub["commune"],
-            "Surface m²": sub["floor_area_m2"],
-            **{labels[c[6:]]: (sub[c] * 100).round(0) for c in score_cols},
-        }
-    ).T
-    view.columns = [names[i].split(" — ")[1] for i in compared]
-    st.dataframe(view.astype(str), key="search_compare_table")
-
-# --- shortlist (holders) ----------------------------------------------------------------
-if actor.role in ("holder", "admin"):
-    from matcher.services import projects as project_service
-    from matcher.services import shortlists
-
-    st.subheader("Garder ce local dans une liste")
-    mine = ui.call(project_service.list_projects, actor, {"mine": True}) or []
-    if not mine:
-        st.info("Créez d'abord un projet (page « Mes projets ») pour garder des locaux.")
-    else:
-        proj_names = {p["id"]: p["name"] for p in mine}
-        project_id = st.selectbox(
-            "Projet", list(proj_names), format_func=proj_names.get, key="search_sl_project"
-        )
-        note = st.text_input("Note (facultative)", key="search_sl_note")
-        if st.button("Garder ce local", key="search_keep"):
-            with ui.french_errors():
-                lists = shortlists.list_shortlists(actor, project_id)
-                sl_id = (
-                    lists[0]["id"]
-                    if lists
-                    else shortlists.create_shortlist(actor, project_id, "Sélection")["id"]
-                )
-                shortlists.keep_match(
-                    actor,
-                    sl_id,
-                    int(selected),
-                    score_total=float(row["score_0_100"]),
-                    scores={c: row.get(f"score_{c}") for c in labels},
-                    explanation="\n".join(explanation.lines) if explanation else None,
-                    engine_version=st.session_state.get("search_engine_version"),
-                    note=note or None,
-                )
-                st.success(f"Local gardé dans la liste du projet « {proj_names[project_id]} ».")
+if st.session_state.get("search_result") is not None:
+    results_ui.show_results(actor, projects, labels)

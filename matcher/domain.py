@@ -89,6 +89,19 @@ PREMISE_STATUSES: Final[dict[str, str]] = {
     "withdrawn": "Retiré",
 }
 
+#: Life cycle of a project.
+PROJECT_STATUSES: Final[dict[str, str]] = {
+    "draft": "Brouillon",
+    "active": "Actif",
+    "closed": "Clos",
+}
+
+#: Modes of a bulk import (how rows in error are handled).
+IMPORT_MODES: Final[dict[str, str]] = {
+    "all_or_nothing": "tout ou rien",
+    "valid_only": "lignes valides seulement",
+}
+
 #: Precision of a premise's point.
 LOCATION_PRECISIONS: Final[dict[str, str]] = {
     "address": "adresse",

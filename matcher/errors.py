@@ -60,6 +60,20 @@ class ValidationError(MatcherError, ValueError):
         self.value = value
 
 
+class FormErrors(ValidationError):
+    """Several values of one form are not valid: ``errors`` maps each field to its message.
+
+    >>> exc = FormErrors({"floor_area_m2": "Surface : hors bornes.", "kind": "Type : obligatoire."})
+    >>> exc.field, str(exc)
+    ('floor_area_m2', 'Surface : hors bornes. Type : obligatoire.')
+    """
+
+    def __init__(self, errors: dict[str, str]):
+        self.errors = dict(errors)
+        first = next(iter(self.errors), None)
+        super().__init__(" ".join(self.errors.values()), field=first)
+
+
 class ImportFileError(MatcherError):
     """A whole file cannot be read (empty, binary, too large, bad encoding)."""
 

@@ -1,5 +1,8 @@
 """What a tiers-lieux project needs, validated once, in the engine's units.
 
+Numeric bounds come from the field registry (:mod:`matcher.fields`), the same
+ones the forms and imports apply; messages use the fields' French labels.
+
 :class:`ProjectNeeds` is built from a form, a dict or a project row (columns
 :data:`matcher.domain.PROJECT_COLUMNS`) with :meth:`ProjectNeeds.from_record`.
 Every invalid value raises :class:`matcher.errors.ValidationError` with a
@@ -27,6 +30,7 @@ import pandas as pd
 from matcher.domain import PROJECT_TYPES, TENURES
 from matcher.engine.criteria import Decay
 from matcher.errors import InvalidCodeError, ValidationError
+from matcher.fields import NEEDS_FIELDS, PROJECT_FIELDS
 from matcher.geo import ZONES, zone_for_departement
 
 __all__ = ["ProjectNeeds", "DEFAULT_HALF_DISTANCE_KM"]
@@ -59,23 +63,29 @@ def _missing(v: Any) -> bool:
     return v is pd.NA or v is pd.NaT
 
 
-def _number(name: str, v: Any, *, positive: bool = False) -> float | None:
+def _number(name: str, v: Any) -> float | None:
+    """Return the number ``v`` of field ``name``, checked against the field registry's bounds."""
     if _missing(v):
         return None
+    spec = PROJECT_FIELDS.get(name) or NEEDS_FIELDS[name]
     try:
-        x = float(str(v).replace(",", ".").replace("\u202f", "").replace(" ", ""))
+        x = float(
+            str(v).replace(",", ".").replace("\u202f", "").replace("\xa0", "").replace(" ", "")
+        )
     except (TypeError, ValueError):
         raise ValidationError(
-            f"Champ « {name} » : « {v} » n'est pas un nombre.", field=name, value=v
+            f"{spec.label} : « {v} » n'est pas un nombre.", field=name, value=v
         ) from None
-    if not math.isfinite(x) or x < 0 or (positive and x == 0):
-        cond = "strictement positif" if positive else "positif ou nul"
-        raise ValidationError(
-            f"Champ « {name} » : {v} n'est pas valide (nombre fini {cond} attendu).",
-            field=name,
-            value=v,
-        )
+    message = spec.bounds_error(x)
+    if message is not None:
+        raise ValidationError(message, field=name, value=v)
     return x
+
+
+def _label(name: str) -> str:
+    """Return the French label of a needs field (the registry's)."""
+    spec = PROJECT_FIELDS.get(name) or NEEDS_FIELDS.get(name)
+    return spec.label if spec is not None else name
 
 
 def _bool(name: str, v: Any) -> bool:
@@ -88,7 +98,7 @@ def _bool(name: str, v: Any) -> bool:
         return True
     if s in _FALSE:
         return False
-    raise ValidationError(f"Champ « {name} » : « {v} » n'est pas un oui/non.", field=name, value=v)
+    raise ValidationError(f"{_label(name)} : « {v} » n'est pas un oui/non.", field=name, value=v)
 
 
 def _codes(name: str, v: Any) -> tuple[str, ...]:
@@ -107,7 +117,7 @@ def _date(name: str, v: Any) -> dt.date | None:
         return pd.Timestamp(v).date()
     except (TypeError, ValueError):
         raise ValidationError(
-            f"Champ « {name} » : « {v} » n'est pas une date (AAAA-MM-JJ attendu).",
+            f"{_label(name)} : « {v} » n'est pas une date (AAAA-MM-JJ attendu).",
             field=name,
             value=v,
         ) from None
@@ -166,12 +176,11 @@ class ProjectNeeds:
             "expected_users",
             "decay_scale_km",
         ):
-            positive = name in {"radius_km", "decay_scale_km"}
-            set_(self, name, _number(name, getattr(self, name), positive=positive))
+            set_(self, name, _number(name, getattr(self, name)))
         tol = _number("surface_tolerance", self.surface_tolerance)
-        if tol is None or tol >= 1:
+        if tol is None:
             raise ValidationError(
-                f"Champ « surface_tolerance » : {self.surface_tolerance} (attendu entre 0 et 1).",
+                "Tolérance de surface : une valeur entre 0 et 1 est obligatoire.",
                 field="surface_tolerance",
                 value=self.surface_tolerance,
             )
@@ -192,7 +201,7 @@ class ProjectNeeds:
         ptype = "hybrid" if _missing(self.project_type) else str(self.project_type).strip()
         if ptype not in PROJECT_TYPES:
             raise ValidationError(
-                f"Champ « project_type » : type de projet inconnu « {ptype} » "
+                f"Type de projet : type inconnu « {ptype} » "
                 f"(attendu : {', '.join(PROJECT_TYPES)}).",
                 field="project_type",
                 value=ptype,
@@ -203,7 +212,7 @@ class ProjectNeeds:
             bad = [c for c in codes if c not in vocab]
             if bad:
                 raise ValidationError(
-                    f"Champ « {name} » : code inconnu « {bad[0]} » (attendu : {', '.join(vocab)}).",
+                    f"{_label(name)} : code inconnu « {bad[0]} » (attendu : {', '.join(vocab)}).",
                     field=name,
                     value=bad[0],
                 )
@@ -213,7 +222,7 @@ class ProjectNeeds:
         lon, lat = self.target_lon, self.target_lat
         if _missing(lon) != _missing(lat):
             raise ValidationError(
-                "Champs « target_lon » / « target_lat » : il faut les deux coordonnées ou aucune "
+                "Lieu visé : il faut la longitude et la latitude, ou aucune "
                 f"(reçu longitude « {lon} », latitude « {lat} »).",
                 field="target_lon" if _missing(lon) else "target_lat",
                 value=lon if _missing(lat) else lat,
@@ -244,7 +253,7 @@ class ProjectNeeds:
         for c in codes:
             if not (_INSEE_RE.match(c) or _DEP_RE.match(c)):
                 raise ValidationError(
-                    f"Champ « target_insee_codes » : « {c} » n'est ni un code commune INSEE "
+                    f"Communes visées : « {c} » n'est ni un code commune INSEE "
                     "(5 caractères) ni un code de département.",
                     field="target_insee_codes",
                     value=c,
@@ -262,8 +271,8 @@ class ProjectNeeds:
             )
         if self.radius_km is not None and not self.has_point:
             raise ValidationError(
-                f"Champ « radius_km » : un rayon ({self.radius_km:g} km) demande un centre "
-                "(target_lon, target_lat).",
+                f"Rayon de recherche : un rayon ({self.radius_km:g} km) demande un lieu visé "
+                "(longitude et latitude).",
                 field="radius_km",
                 value=self.radius_km,
             )
@@ -284,7 +293,7 @@ class ProjectNeeds:
         for n1, v1, n2, v2 in pairs:
             if v1 is not None and v2 is not None and v1 > v2:
                 raise ValidationError(
-                    f"Champs « {n1} » ({v1:g} m²) et « {n2} » ({v2:g} m²) : "
+                    f"{_label(n1)} ({v1:g} m²) et {_label(n2).lower()} ({v2:g} m²) : "
                     "le premier doit être inférieur ou égal au second.",
                     field=n1,
                     value=v1,

@@ -51,7 +51,8 @@ def _spec(deck) -> dict:
 def test_results_deck_is_offline_and_draws_outlines_under_points(results):
     deck = mapview.results_deck(results, outlines=OUTLINES, target=(2.1, 43.9), radius_km=20)
     spec = _spec(deck)
-    assert deck.map_style is None and deck.map_provider is None
+    assert deck.map_style == mapview.NO_BASE_MAP and deck.map_provider is None
+    assert "http" not in json.dumps({k: v for k, v in _spec(deck).items() if k != "layers"})
     text = deck.to_json()
     assert "mapbox://" not in text and "basemaps.cartocdn" not in text
     ids = [layer["id"] for layer in spec["layers"]]
@@ -85,7 +86,7 @@ def test_national_deck_has_all_layers_and_france_view(results):
     wz = pd.DataFrame({"lon": [2.5], "lat": [44.1]})
     spec = _spec(mapview.national_deck(OUTLINES, results, tiers_lieux=tl, white_zones=wz))
     ids = [layer["id"] for layer in spec["layers"]]
-    assert ids == ["fond", "zones_blanches", "tiers_lieux", "locaux"]
+    assert ids == ["fond", "zones_blanches", "tiers_lieux", "locaux", "noms_departements"]
     assert spec["initialViewState"]["latitude"] == pytest.approx(mapview.FRANCE_VIEW["latitude"])
     assert spec["layers"][2]["data"][0]["tip"] == "La Fabrique (tiers-lieu)"
 
@@ -164,3 +165,58 @@ def test_pick_grid_leaves_out_points_outside_the_zone():
 
     assert in_area(grid["lon"], grid["lat"], "FXX").all()
     assert in_area([2.0, 20.0], [46.0, 46.0], "FXX").tolist() == [True, False]
+
+
+# --- place names, owner's map, escaped tooltips -----------------------------------------------
+
+
+def test_place_names_are_text_layers_with_every_accented_character():
+    labels = {
+        "departements": [{"name": "Hérault", "lon": 3.4, "lat": 43.6}],
+        "towns": [
+            {"name": "Béziers", "lon": 3.2, "lat": 43.34},
+            {"name": "Sète", "lon": 3.7, "lat": 43.4},
+        ],
+    }
+    spec = _spec(mapview.results_deck(pd.DataFrame({"lon": [3.2], "lat": [43.3]}), labels=labels))
+    text = {layer["id"]: layer for layer in spec["layers"] if layer["@@type"] == "TextLayer"}
+    assert set(text) == {"noms_departements", "noms_villes"}
+    towns = text["noms_villes"]
+    assert [d["name"] for d in towns["data"]] == ["Béziers", "Sète"]
+    assert towns["characterSet"] == "auto" and towns["sizeUnits"] == "pixels"  # literals
+    assert towns["pickable"] is False
+    assert spec["layers"][-1]["id"] == "noms_villes"  # names are drawn over the points
+
+
+def test_national_deck_names_departements():
+    labels = {"departements": [{"name": "Tarn", "lon": 2.2, "lat": 43.8}], "towns": []}
+    spec = _spec(mapview.national_deck(OUTLINES, pd.DataFrame({"lon": [2.1], "lat": [43.9]}),
+                                       labels=labels))  # fmt: skip
+    assert [la["id"] for la in spec["layers"]][-1] == "noms_departements"
+
+
+def test_tooltips_escape_stored_text():
+    frame = pd.DataFrame({"name": ["<img src=x onerror=alert(1)>"], "kind": ["shop"],
+                          "floor_area_m2": [1234.0], "commune": ["<b>"]})  # fmt: skip
+    tip = mapview.premise_tip(frame).iloc[0]
+    assert "<img" not in tip and "&lt;img" in tip and "1\u202f234 m²" in tip
+
+
+def test_owner_map_colours_by_status_or_groups_by_commune():
+    points = {"kind": "points", "points": [
+        {"premise_id": 1, "name": "A", "kind": "shop", "status": "available", "lon": 2.1, "lat": 43.9},
+        {"premise_id": 2, "name": "B", "kind": "shop", "status": "withdrawn", "lon": 2.2, "lat": 43.8},
+    ]}  # fmt: skip
+    spec = _spec(mapview.owner_deck(points, selected_id=2))
+    layer = next(la for la in spec["layers"] if la["id"] == "mes_locaux")
+    colours = {d["premise_id"]: d["_color"] for d in layer["data"]}
+    assert colours[1] == list(mapview.STATUS_COLORS["available"])
+    assert colours[2] == list(mapview.SELECTED_COLOR)
+    grouped = {
+        "kind": "communes",
+        "points": [{"insee_code": "81004", "count": 40, "lon": 2.1, "lat": 43.9}],
+    }
+    spec = _spec(mapview.owner_deck(grouped))
+    layer = next(la for la in spec["layers"] if la["id"] == "communes_locaux")
+    assert "40 local(aux)" in layer["data"][0]["tip"]
+    assert _spec(mapview.owner_deck({"kind": "points", "points": []}))["layers"] == []

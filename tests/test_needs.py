@@ -51,7 +51,7 @@ def test_from_a_project_row_with_every_column():
         ({"target_insee_codes": "35238|97411"}, "target_insee_codes", "FXX"),
         ({"fibre_required": "peut-être"}, "fibre_required", "peut-être"),
         ({"needed_by": "bientôt"}, "needed_by", "bientôt"),
-        ({"surface_tolerance": 1.5}, "surface_tolerance", "1.5"),
+        ({"surface_tolerance": 1.5}, "surface_tolerance", "1,5"),
         ({"max_rent_eur_year": float("inf")}, "max_rent_eur_year", "inf"),
         ({"decay": "cubic"}, "decay", "cubic"),
     ],

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from matcher.domain import DEAL_STAGES, PROJECT_TYPES
-from matcher.exports import premise_facts
+from matcher.pdf_sheet import premise_facts
 from matcher.fund import impact as impact_lib
 from matcher.fund.fmt import fr_eur, fr_number
 from matcher.fund.pdfdoc import Document, draw_outlines

@@ -14,7 +14,7 @@ from typing import Any
 
 from fpdf import FPDF
 
-from matcher.exports import DEJAVU_DIR, transliterate
+from matcher.pdf_sheet import DEJAVU_DIR, transliterate
 
 BLUE = (31, 84, 140)
 GREY = (110, 110, 110)

@@ -1,27 +1,54 @@
 """Field rules of premises and projects: coercion of values and French error messages.
 
-Used by the forms' services and by imports, so a value stored in the
-database has always gone through the same checks.
+Built from the field registry (:mod:`matcher.fields`): one rule per field,
+derived from its type, bounds, vocabulary and length. Used by the forms'
+services and by imports, so a value stored in the database has always gone
+through the same checks, and every text has been cleaned of control
+characters (NUL and the other C0/C1 characters) on its way in.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import math
-from collections.abc import Callable, Mapping
+import re
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Final
 
-from matcher.domain import (
-    CONDITIONS,
-    CONNECTIVITY,
-    LOCATION_PRECISIONS,
-    POLLUTION,
-    PREMISE_KINDS,
-    PREMISE_STATUSES,
-    PROJECT_TYPES,
-    TENURES,
+from matcher.errors import FormErrors, ValidationError
+from matcher.fields import (  # the registry is also what the forms read, through here
+    MESSAGE_FIELDS,
+    PREMISE_FIELDS,
+    PREMISE_REQUIRED,
+    PROJECT_FIELDS,
+    PROJECT_REQUIRED,
+    UNKNOWN_TEXT,
+    FieldSpec,
+    clean_text,
+    fr_number,
+    is_unknown,
 )
-from matcher.errors import ValidationError
+
+__all__ = [
+    "MESSAGE_FIELDS",
+    "PREMISE_FIELDS",
+    "PROJECT_FIELDS",
+    "UNKNOWN_TEXT",
+    "FieldSpec",
+    "PREMISE_REQUIRED",
+    "PREMISE_RULES",
+    "PROJECT_REQUIRED",
+    "PROJECT_RULES",
+    "check_surfaces",
+    "clean_column",
+    "clean_message",
+    "clean_values",
+    "is_missing",
+    "read_shown_number",
+    "rule_for",
+    "usual_warnings",
+]
+
+Rule = Callable[[str, Any], Any]
 
 
 def is_missing(value: Any) -> bool:
@@ -30,73 +57,137 @@ def is_missing(value: Any) -> bool:
     >>> is_missing(None), is_missing(float("nan")), is_missing("  "), is_missing(0)
     (True, True, True, False)
     """
-    if value is None:
-        return True
-    if isinstance(value, str):
-        return not value.strip()
+    return is_unknown(value)
+
+
+def _text_value(spec: FieldSpec, value: Any) -> str | None:
+    if is_missing(value):
+        return None
+    text = clean_text(value, multiline=spec.kind in ("multiline", "urls"))
+    if not text:
+        return None
+    if spec.max_length is not None and len(text) > spec.max_length:
+        raise ValidationError(
+            f"{spec.label} : texte trop long ({fr_number(len(text))} caractères, maximum "
+            f"{fr_number(spec.max_length)}).",
+            field=spec.name,
+            value=text[:50],
+        )
+    return text
+
+
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
+_PHONE = re.compile(r"^[0-9+().\-/ ]+$")
+# No space, quote, angle bracket or backtick: a link is shown as is, never as markup.
+_URL = re.compile(r"^https?://[^\s/$.?#<>\"'`][^\s<>\"'`]*$", re.IGNORECASE)
+#: Most links a premise may carry.
+MAX_LINKS = 20
+
+
+def _email(spec: FieldSpec, value: Any) -> str | None:
+    text = _text_value(spec, value)
+    if text is not None and not _EMAIL.match(text):
+        raise ValidationError(
+            f"{spec.label} : adresse e-mail invalide « {text} ».", field=spec.name, value=text
+        )
+    return text
+
+
+def _phone(spec: FieldSpec, value: Any) -> str | None:
+    text = _text_value(spec, value)
+    if text is None:
+        return None
+    digits = sum(ch.isdigit() for ch in text)
+    if not _PHONE.match(text) or not 6 <= digits <= 20:
+        raise ValidationError(
+            f"{spec.label} : numéro de téléphone invalide « {text} » (chiffres, espaces, "
+            "+, points ou tirets).",
+            field=spec.name,
+            value=text,
+        )
+    return text
+
+
+def _urls(spec: FieldSpec, value: Any) -> str | None:
+    if _is_list(value):
+        value = "\n".join(str(v) for v in value)
+    text = _text_value(spec, value)
+    if text is None:
+        return None
+    links = [line.strip() for line in text.split("\n") if line.strip()]
+    for number, link in enumerate(links, start=1):
+        if not _URL.match(link) or len(link) > 1000:
+            raise ValidationError(
+                f"{spec.label} : ligne {number}, « {link[:80]} » n'est pas une adresse web "
+                "(elle doit commencer par http:// ou https://).",
+                field=spec.name,
+                value=link[:80],
+            )
+    if len(links) > MAX_LINKS:
+        raise ValidationError(
+            f"{spec.label} : {len(links)} liens, maximum {MAX_LINKS}.", field=spec.name
+        )
+    return "\n".join(dict.fromkeys(links)) or None
+
+
+def _is_list(value: Any) -> bool:
+    return isinstance(value, list | tuple | set | frozenset)
+
+
+def parse_number(spec: FieldSpec, value: Any) -> float | None:
+    """Return the number written in ``value`` (French or English decimals), None if missing."""
+    if is_missing(value):
+        return None
+    if isinstance(value, bool):
+        raise ValidationError(
+            f"{spec.label} : nombre attendu, reçu {'oui' if value else 'non'}.",
+            field=spec.name,
+            value=value,
+        )
+    if isinstance(value, int | float):
+        return float(value)
+    text = clean_text(value).replace("\u202f", "").replace("\xa0", "").replace(" ", "")
     try:
-        return bool(value != value)  # NaN and NaT are not equal to themselves
-    except (TypeError, ValueError):
-        return False
+        return float(text.replace(",", "."))
+    except ValueError:
+        raise ValidationError(
+            f"{spec.label} : nombre attendu, reçu « {clean_text(value)[:50]} ».",
+            field=spec.name,
+            value=value,
+        ) from None
 
 
-def _text(max_len: int) -> Callable[[str, Any], str | None]:
-    def convert(field: str, value: Any) -> str | None:
-        if is_missing(value):
-            return None
-        text = str(value).strip()
-        if len(text) > max_len:
+def read_shown_number(spec: FieldSpec, text: Any) -> float | None:
+    """Return a number typed in the field's shown unit (km) in its stored unit (m).
+
+    >>> read_shown_number(PREMISE_FIELDS["distance_to_station_m"], "1,5")
+    1500.0
+    """
+    number = parse_number(spec, text)
+    return None if number is None else number / spec.display_scale
+
+
+def _number(spec: FieldSpec, value: Any) -> float | int | None:
+    number = parse_number(spec, value)
+    if number is None:
+        return None
+    spec.check_number(number, value)
+    if spec.kind == "integer":
+        if number != int(number):
             raise ValidationError(
-                f"« {field} » : texte trop long ({len(text)} caractères, maximum {max_len}).",
-                field=field,
+                f"{spec.label} : nombre entier attendu, reçu {fr_number(number, 2)}.",
+                field=spec.name,
                 value=value,
             )
-        return text
-
-    return convert
-
-
-def _number(low: float | None = 0.0, high: float | None = None, integer: bool = False):
-    def convert(field: str, value: Any) -> float | int | None:
-        if is_missing(value):
-            return None
-        if isinstance(value, bool):
-            raise ValidationError(f"« {field} » : nombre attendu, reçu {value!r}.", field=field)
-        try:
-            number = float(str(value).replace(",", ".").replace("\u202f", "").replace(" ", ""))
-        except ValueError:
-            raise ValidationError(
-                f"« {field} » : nombre attendu, reçu « {value} ».", field=field, value=value
-            ) from None
-        if math.isinf(number) or (low is not None and number < low):
-            raise ValidationError(
-                f"« {field} » : valeur {value} hors bornes (minimum {low}).",
-                field=field,
-                value=value,
-            )
-        if high is not None and number > high:
-            raise ValidationError(
-                f"« {field} » : valeur {value} hors bornes (maximum {high}).",
-                field=field,
-                value=value,
-            )
-        if integer:
-            if number != int(number):
-                raise ValidationError(
-                    f"« {field} » : nombre entier attendu, reçu {value}.", field=field, value=value
-                )
-            return int(number)
-        return number
-
-    convert.number_bounds = (low, high, integer)  # lets clean_column vectorise
-    return convert
+        return int(number)
+    return number
 
 
 _TRUE = {"1", "true", "vrai", "oui", "yes", "o", "y", "x"}
 _FALSE = {"0", "false", "faux", "non", "no", "n"}
 
 
-def _boolean(field: str, value: Any) -> bool | None:
+def _boolean(spec: FieldSpec, value: Any) -> bool | None:
     if is_missing(value):
         return None
     if isinstance(value, bool):
@@ -108,170 +199,168 @@ def _boolean(field: str, value: Any) -> bool | None:
         return False
     if hasattr(value, "item"):
         return bool(value.item())
-    raise ValidationError(f"« {field} » : oui/non attendu, reçu « {value} ».", field=field)
+    raise ValidationError(
+        f"{spec.label} : oui/non attendu, reçu « {clean_text(value)[:50]} ».",
+        field=spec.name,
+        value=value,
+    )
 
 
-def _date(field: str, value: Any) -> dt.date | None:
+def _date(spec: FieldSpec, value: Any) -> dt.date | None:
     if is_missing(value):
         return None
     if isinstance(value, dt.datetime):
         return value.date()
     if isinstance(value, dt.date):
         return value
-    try:
-        return dt.date.fromisoformat(str(value).strip()[:10])
-    except ValueError:
-        raise ValidationError(
-            f"« {field} » : date attendue (AAAA-MM-JJ), reçu « {value} ».", field=field, value=value
-        ) from None
+    text = str(value).strip()
+    for parse in (
+        lambda t: dt.date.fromisoformat(t[:10]),
+        lambda t: dt.datetime.strptime(t, "%d/%m/%Y").date(),
+    ):
+        try:
+            return parse(text)
+        except ValueError:
+            continue
+    raise ValidationError(
+        f"{spec.label} : date attendue (JJ/MM/AAAA ou AAAA-MM-JJ), reçu « {clean_text(text)[:50]} ».",
+        field=spec.name,
+        value=value,
+    )
 
 
-def _code(vocabulary: Mapping[str, str]):
-    def convert(field: str, value: Any) -> str | None:
-        if is_missing(value):
-            return None
-        code = str(value).strip()
-        if code not in vocabulary:
-            allowed = ", ".join(vocabulary)
-            raise ValidationError(
-                f"« {field} » : valeur « {code} » inconnue (valeurs permises : {allowed}).",
-                field=field,
-                value=value,
-            )
-        return code
-
-    return convert
-
-
-def _code_list(vocabulary: Mapping[str, str]):
-    single = _code(vocabulary)
-
-    def convert(field: str, value: Any) -> str | None:
-        if is_missing(value):
-            return None
-        parts = [p.strip() for p in str(value).split("|") if p.strip()]
-        return "|".join(single(field, p) for p in parts) or None
-
-    return convert
-
-
-def _insee(field: str, value: Any) -> str | None:
+def _code(spec: FieldSpec, value: Any) -> str | None:
     if is_missing(value):
         return None
-    code = str(value).strip().upper()
-    if code.isdigit() and len(code) < 5:
-        code = code.zfill(5)
-    if len(code) != 5 or not (code.isdigit() or (code[:2] in {"2A", "2B"} and code[2:].isdigit())):
+    code = clean_text(value)
+    if code not in spec.vocabulary:
+        allowed = ", ".join(spec.vocabulary)
         raise ValidationError(
-            f"« {field} » : code INSEE invalide « {value} ».", field=field, value=value
+            f"{spec.label} : valeur « {code[:50]} » inconnue (valeurs permises : {allowed}).",
+            field=spec.name,
+            value=value,
         )
     return code
 
 
-def _insee_list(field: str, value: Any) -> str | None:
+def _code_list(spec: FieldSpec, value: Any) -> str | None:
     if is_missing(value):
         return None
-    return "|".join(_insee(field, p) for p in str(value).split("|") if p.strip()) or None
+    parts = [str(v) for v in value] if _is_list(value) else str(value).split("|")
+    codes = [_code(spec, p) for p in parts if p.strip()]
+    return "|".join(dict.fromkeys(c for c in codes if c)) or None
 
 
-PREMISE_RULES: Final[dict[str, Callable[[str, Any], Any]]] = {
-    "kind": _code(PREMISE_KINDS),
-    "name": _text(300),
-    "address": _text(500),
-    "insee_code": _insee,
-    "lon": _number(-180.0, 180.0),
-    "lat": _number(-90.0, 90.0),
-    "location_precision": _code(LOCATION_PRECISIONS),
-    "floor_area_m2": _number(),
-    "land_area_m2": _number(),
-    "levels": _number(0, 200, integer=True),
-    "ground_floor_access": _boolean,
-    "condition": _code(CONDITIONS),
-    "works_estimate_eur": _number(),
-    "tenure": _code(TENURES),
-    "price_eur": _number(),
-    "rent_eur_m2_year": _number(),
-    "available_from": _date,
-    "connectivity": _code(CONNECTIVITY),
-    "distance_to_station_m": _number(),
-    # Bounded so that every accepted value fits a 32-bit INTEGER column (PostgreSQL).
-    "parking_spaces": _number(0, 100_000, integer=True),
-    "pmr_accessible": _boolean,
-    "pollution": _code(POLLUTION),
-    "heritage_listed": _boolean,
-    "status": _code(PREMISE_STATUSES),
-    "source": _text(100),
-    "source_id": _text(200),
-    "synthetic": _boolean,
-    "contact_name": _text(200),
-    "contact_email": _text(254),
-    "contact_phone": _text(40),
-    "internal_notes": _text(10_000),
+def _insee_code(spec: FieldSpec, value: Any) -> str | None:
+    if is_missing(value):
+        return None
+    code = clean_text(value).upper()
+    if code.isdigit() and len(code) < 5:
+        code = code.zfill(5)
+    if len(code) != 5 or not (code.isdigit() or (code[:2] in {"2A", "2B"} and code[2:].isdigit())):
+        raise ValidationError(
+            f"{spec.label} : code INSEE invalide « {clean_text(value)[:20]} ».",
+            field=spec.name,
+            value=value,
+        )
+    return code
+
+
+def _insee_list(spec: FieldSpec, value: Any) -> str | None:
+    if is_missing(value):
+        return None
+    parts = [str(v) for v in value] if _is_list(value) else str(value).split("|")
+    return "|".join(_insee_code(spec, p) for p in parts if p.strip()) or None
+
+
+_CONVERTERS: Final[dict[str, Callable[[FieldSpec, Any], Any]]] = {
+    "text": _text_value,
+    "multiline": _text_value,
+    "email": _email,
+    "phone": _phone,
+    "urls": _urls,
+    "number": _number,
+    "integer": _number,
+    "boolean": _boolean,
+    "date": _date,
+    "code": _code,
+    "codes": _code_list,
+    "insee": _insee_code,
+    "insee_list": _insee_list,
 }
 
-PROJECT_RULES: Final[dict[str, Callable[[str, Any], Any]]] = {
-    "name": _text(300),
-    "project_type": _code(PROJECT_TYPES),
-    "activities": _code_list(PROJECT_TYPES),
-    "target_lon": _number(-180.0, 180.0),
-    "target_lat": _number(-90.0, 90.0),
-    "radius_km": _number(),
-    "target_insee_codes": _insee_list,
-    "surface_min_m2": _number(),
-    "surface_target_m2": _number(),
-    "surface_max_m2": _number(),
-    "budget_purchase_eur": _number(),
-    "budget_works_eur": _number(),
-    "max_rent_eur_year": _number(),
-    "tenures": _code_list(TENURES),
-    "fibre_required": _boolean,
-    "pmr_required": _boolean,
-    "ground_floor_required": _boolean,
-    "max_station_distance_m": _number(),
-    "needed_by": _date,
-    "expected_jobs": _number(),
-    "expected_users": _number(),
-    "fabrique_territoire": _boolean,
-    "qpv_target": _boolean,
-    "hosts_public_service": _boolean,
-    "source": _text(100),
-    "source_id": _text(200),
-    "synthetic": _boolean,
-    "status": _code({"draft": "Brouillon", "active": "Actif", "closed": "Clos"}),
-    "contact_email": _text(254),
-    "internal_notes": _text(10_000),
-}
 
-#: Fields that may not be left empty when a row is created.
-PREMISE_REQUIRED: Final[tuple[str, ...]] = ("kind",)
-PROJECT_REQUIRED: Final[tuple[str, ...]] = ("name", "project_type")
+def rule_for(spec: FieldSpec) -> Rule:
+    """Return the coercion rule ``(field, value) -> value`` of a field spec.
+
+    The rule keeps its spec in ``rule.spec`` (numeric rules are vectorised by
+    :func:`clean_column` from it).
+
+    >>> rule_for(PREMISE_FIELDS["levels"])("levels", "2")
+    2
+    """
+    convert = _CONVERTERS[spec.kind]
+
+    def rule(field: str, value: Any) -> Any:
+        return convert(spec, value)
+
+    rule.spec = spec
+    return rule
+
+
+PREMISE_RULES: Final[dict[str, Rule]] = {n: rule_for(s) for n, s in PREMISE_FIELDS.items()}
+PROJECT_RULES: Final[dict[str, Rule]] = {n: rule_for(s) for n, s in PROJECT_FIELDS.items()}
+
+
+def _specs_of(rules: Mapping[str, Rule]) -> dict[str, FieldSpec]:
+    return {name: getattr(rule, "spec", None) for name, rule in rules.items()}
 
 
 def clean_values(
     values: Mapping[str, Any],
-    rules: Mapping[str, Callable[[str, Any], Any]],
+    rules: Mapping[str, Rule],
     *,
     required: tuple[str, ...] = (),
     label: str = "fiche",
 ) -> dict[str, Any]:
-    """Return the values converted by ``rules``; raise ValidationError on the first bad one.
+    """Return the values converted by ``rules``; raise FormErrors naming every bad field.
 
     >>> clean_values({"levels": "2", "pmr_accessible": "oui"}, PREMISE_RULES)
     {'levels': 2, 'pmr_accessible': True}
     >>> clean_values({"colour": "red"}, PREMISE_RULES)
     Traceback (most recent call last):
     ...
-    matcher.errors.ValidationError: Champ inconnu pour une fiche : « colour ».
+    matcher.errors.FormErrors: Champ inconnu pour une fiche : « colour ».
     """
     out: dict[str, Any] = {}
+    errors: dict[str, str] = {}
+    specs = _specs_of(rules)
     for key, value in values.items():
         rule = rules.get(key)
         if rule is None:
-            raise ValidationError(f"Champ inconnu pour une {label} : « {key} ».", field=key)
-        out[key] = rule(key, value)
+            errors[key] = f"Champ inconnu pour une {label} : « {clean_text(key)[:50]} »."
+            continue
+        try:
+            out[key] = rule(key, value)
+        except ValidationError as exc:
+            errors[key] = str(exc)
     for key in required:
-        if is_missing(out.get(key)):
-            raise ValidationError(f"« {key} » est obligatoire.", field=key)
+        if key not in errors and is_missing(out.get(key)):
+            spec = specs.get(key)
+            errors[key] = f"{spec.label if spec else key} : champ obligatoire."
+    if errors:
+        raise FormErrors(errors)
+    return out
+
+
+def usual_warnings(values: Mapping[str, Any], rules: Mapping[str, Rule]) -> dict[str, str]:
+    """Return {field: French warning} for accepted values above their usual maximum."""
+    out = {}
+    for key, value in values.items():
+        spec = getattr(rules.get(key), "spec", None)
+        message = spec.usual_warning(value) if spec is not None else None
+        if message:
+            out[key] = message
     return out
 
 
@@ -288,23 +377,36 @@ def check_surfaces(values: Mapping[str, Any]) -> None:
     )
     if lo is not None and hi is not None and lo > hi:
         raise ValidationError(
-            f"Surfaces incohérentes : minimum {lo:g} m² > maximum {hi:g} m².",
+            f"Surfaces incohérentes : minimum {fr_number(lo)} m² > maximum {fr_number(hi)} m².",
             field="surface_min_m2",
         )
     if target is not None and lo is not None and target < lo:
         raise ValidationError(
-            f"Surfaces incohérentes : cible {target:g} m² < minimum {lo:g} m².",
+            f"Surfaces incohérentes : cible {fr_number(target)} m² < minimum {fr_number(lo)} m².",
             field="surface_target_m2",
         )
     if target is not None and hi is not None and target > hi:
         raise ValidationError(
-            f"Surfaces incohérentes : cible {target:g} m² > maximum {hi:g} m².",
+            f"Surfaces incohérentes : cible {fr_number(target)} m² > maximum {fr_number(hi)} m².",
             field="surface_target_m2",
         )
 
 
+def clean_message(name: str, value: Any, *, required: bool = True) -> str | None:
+    """Return a free text of a request or a shortlist, cleaned and checked (MESSAGE_FIELDS).
+
+    >>> clean_message("message", "  Bonjour\\x00,\\r\\nvisite possible ?  ")
+    'Bonjour,\\nvisite possible ?'
+    """
+    spec = MESSAGE_FIELDS[name]
+    text = _text_value(spec, value)
+    if text is None and required:
+        raise ValidationError(f"{spec.label} : champ obligatoire.", field=name)
+    return text
+
+
 def clean_column(
-    field: str, series: Any, rule: Callable[[str, Any], Any]
+    field: str, series: Any, rule: Rule
 ) -> tuple[list[Any], dict[int, ValidationError]]:
     """Return (converted values as Python objects, {position: error}) for a whole column.
 
@@ -322,17 +424,19 @@ def clean_column(
     import pandas as pd
 
     errors: dict[int, ValidationError] = {}
-    bounds = getattr(rule, "number_bounds", None)
-    if bounds is not None and series.dtype.kind in "iuf":
-        low, high, integer = bounds
+    spec: FieldSpec | None = getattr(rule, "spec", None)
+    if spec is not None and spec.kind in ("number", "integer") and series.dtype.kind in "iuf":
+        integer = spec.kind == "integer"
         numbers = series.to_numpy(dtype="float64", na_value=np.nan)
         missing = np.isnan(numbers)
         with np.errstate(invalid="ignore"):
             bad = ~missing & np.isinf(numbers)
-            if low is not None:
-                bad |= ~missing & (numbers < low)
-            if high is not None:
-                bad |= ~missing & (numbers > high)
+            if spec.minimum is not None:
+                low = numbers <= spec.minimum if spec.exclusive_minimum else numbers < spec.minimum
+                bad |= ~missing & low
+            if spec.maximum is not None:
+                high = numbers >= spec.maximum if spec.exclusive_maximum else numbers > spec.maximum
+                bad |= ~missing & high
             if integer:
                 bad |= ~missing & ~np.isinf(numbers) & (numbers != np.floor(numbers))
         original = series.tolist()
@@ -352,7 +456,8 @@ def clean_column(
         return values, errors
     cache: dict[Any, Any] = {}
     values = []
-    for pos, value in enumerate(series.tolist() if isinstance(series, pd.Series) else series):
+    items: Iterable[Any] = series.tolist() if isinstance(series, pd.Series) else series
+    for pos, value in enumerate(items):
         if is_missing(value):
             values.append(None)
             continue

@@ -18,7 +18,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from matcher.errors import NotFound, PermissionDenied, ValidationError
+from matcher.errors import FormErrors, NotFound, PermissionDenied, ValidationError
 from matcher.services._common import (
     Actor,
     apply_versioned_changes,
@@ -29,7 +29,14 @@ from matcher.services._common import (
     target_organisation,
     transaction,
 )
-from matcher.services.fields import PROJECT_REQUIRED, PROJECT_RULES, check_surfaces, clean_values
+from matcher.services.fields import (
+    PROJECT_REQUIRED,
+    PROJECT_RULES,
+    check_surfaces,
+    clean_values,
+    usual_warnings,
+)
+from matcher.services.submissions import create_once
 from matcher.storage.models import (
     PROJECT_DATA_FIELDS,
     PROJECT_PRIVATE_FIELDS,
@@ -141,9 +148,18 @@ def list_projects(
 
 
 def create_project(
-    actor: Actor, values: Mapping[str, Any], *, session: Session | None = None
+    actor: Actor,
+    values: Mapping[str, Any],
+    *,
+    token: str | None = None,
+    session: Session | None = None,
 ) -> dict[str, Any]:
-    """Return the full view of a new project of the actor's (holder) organisation."""
+    """Return the full view of a new project of the actor's (holder) organisation.
+
+    ``token`` is the form's token: the same token never creates a second
+    project (the first one's view comes back with ``replayed=True``);
+    ``warnings`` lists accepted but unusual values.
+    """
     values = dict(values)
     with transaction(session) as s:
         check_actor(s, actor, "holder", "admin")
@@ -154,14 +170,30 @@ def create_project(
         organisation_id = org.id
         values.pop("applied_to_fund", None)  # applying is its own, audited action
         clean = clean_values(values, PROJECT_RULES, required=PROJECT_REQUIRED, label="fiche projet")
-        check_surfaces(clean)
+        _surfaces(clean)
         clean["status"] = clean.get("status") or "active"
         clean["source"] = clean.get("source") or "manual"
-        project = Project(organisation_id=organisation_id, **clean)
-        s.add(project)
-        s.flush()
-        audit(s, actor, "create", "project", project.id, None, clean)
-        return project_view(project, org.name, full=True)
+
+        def create() -> int:
+            project = Project(organisation_id=organisation_id, **clean)
+            s.add(project)
+            s.flush()
+            audit(s, actor, "create", "project", project.id, None, clean)
+            return project.id
+
+        project_id, created = create_once(s, actor, token, "project", create)
+        view = project_view(s.get(Project, project_id), org.name, full=True)
+        view["replayed"] = not created
+        view["warnings"] = usual_warnings(clean, PROJECT_RULES)
+        return view
+
+
+def _surfaces(values: Mapping[str, Any]) -> None:
+    """Raise FormErrors naming the surface field at fault when surfaces are not ordered."""
+    try:
+        check_surfaces(values)
+    except ValidationError as exc:
+        raise FormErrors({exc.field or "surface_min_m2": str(exc)}) from None
 
 
 def _load_for_write(session: Session, actor: Actor, project_id: int) -> Project:
@@ -186,20 +218,26 @@ def update_project(
     with transaction(session) as s:
         project = _load_for_write(s, actor, project_id)
         clean = clean_values(changes, PROJECT_RULES, label="fiche projet")
-        for key in PROJECT_REQUIRED:
-            if key in clean and clean[key] is None:
-                raise ValidationError(f"« {key} » est obligatoire.", field=key)
+        missing = {
+            key: f"{PROJECT_RULES[key].spec.label} : champ obligatoire."
+            for key in PROJECT_REQUIRED
+            if key in clean and clean[key] is None
+        }
+        if missing:
+            raise FormErrors(missing)
         merged = {
             k: clean.get(k, getattr(project, k))
             for k in ("surface_min_m2", "surface_target_m2", "surface_max_m2")
         }
-        check_surfaces(merged)
+        _surfaces(merged)
         old, new = apply_versioned_changes(
             s, project, clean, expected_version, allowed=EDITABLE_FIELDS, label="Le projet"
         )
         audit(s, actor, "update", "project", project.id, old, new)
         name = s.get(Organisation, project.organisation_id).name
-        return project_view(project, name, full=True)
+        view = project_view(project, name, full=True)
+        view["warnings"] = usual_warnings(clean, PROJECT_RULES)
+        return view
 
 
 def apply_to_fund(

@@ -13,26 +13,36 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from matcher.errors import NotFound, PermissionDenied, ValidationError
+from matcher.errors import NotFound, PermissionDenied
 from matcher.services._common import Actor, audit, check_actor, transaction
-from matcher.services.premises import _load as load_premise
+from matcher.services.fields import clean_message
+from matcher.services.premise_access import _load as load_premise
+from matcher.services.premise_access import can_manage
 from matcher.services.projects import is_holder_of, load_project
-from matcher.storage.models import Organisation, Premise, PremiseRequest, utcnow
+from matcher.services.submissions import create_once
+from matcher.storage.models import Organisation, Premise, PremiseRequest, Project, utcnow
 
 REQUEST_STATUSES = {"open": "Ouverte", "answered": "Répondue", "closed": "Close"}
+#: What a withdrawn premise is called for those who cannot see it any more.
+WITHDRAWN_LABEL = "Local retiré par son propriétaire"
 
 
-def _view(request: PremiseRequest, premise: Premise, from_name: str) -> dict[str, Any]:
+def _view(
+    request: PremiseRequest, premise: Premise, from_name: str, actor: Actor | None = None
+) -> dict[str, Any]:
+    hidden = actor is not None and premise.status == "withdrawn" and not can_manage(actor, premise)
     return {
         "id": request.id,
         "premise_id": request.premise_id,
-        "premise_name": premise.name,
+        "premise_name": WITHDRAWN_LABEL if hidden else premise.name,
+        "premise_status": premise.status,
         "premise_organisation_id": premise.organisation_id,
         "project_id": request.project_id,
         "from_organisation_id": request.from_organisation_id,
         "from_organisation": from_name,
         "message": request.message,
         "status": request.status,
+        "status_label": REQUEST_STATUSES.get(request.status, request.status),
         "answer": request.answer,
         "created_at": request.created_at,
         "answered_at": request.answered_at,
@@ -45,12 +55,14 @@ def create_request(
     message: str,
     *,
     project_id: int | None = None,
+    token: str | None = None,
     session: Session | None = None,
 ) -> dict[str, Any]:
-    """Return the request a holder sent to the owner of a premise."""
-    message = (message or "").strip()
-    if not message:
-        raise ValidationError("Le message est obligatoire.", field="message")
+    """Return the request a holder sent to the owner of a premise.
+
+    ``token`` is the form's token: sending the same form twice sends one request.
+    """
+    message = clean_message("message", message)
     with transaction(session) as s:
         check_actor(s, actor, "holder")
         premise = load_premise(s, actor, premise_id)
@@ -58,38 +70,62 @@ def create_request(
             project = load_project(s, actor, project_id)
             if not is_holder_of(actor, project):
                 raise PermissionDenied(f"Le projet n° {project_id} n'est pas le vôtre.")
-        request = PremiseRequest(
-            premise_id=premise_id,
-            project_id=project_id,
-            from_organisation_id=actor.organisation_id,
-            from_user_id=actor.id,
-            message=message[:5000],
-        )
-        s.add(request)
-        s.flush()
-        audit(s, actor, "create", "request", request.id, None, {"premise_id": premise_id})
-        return _view(request, premise, s.get(Organisation, actor.organisation_id).name)
+
+        def create() -> int:
+            request = PremiseRequest(
+                premise_id=premise_id,
+                project_id=project_id,
+                from_organisation_id=actor.organisation_id,
+                from_user_id=actor.id,
+                message=message,
+            )
+            s.add(request)
+            s.flush()
+            audit(s, actor, "create", "request", request.id, None, {"premise_id": premise_id})
+            return request.id
+
+        request_id, created = create_once(s, actor, token, "request", create)
+        request = s.get(PremiseRequest, request_id)
+        view = _view(request, premise, s.get(Organisation, actor.organisation_id).name, actor)
+        view["replayed"] = not created
+        return view
 
 
 def list_requests(
-    actor: Actor, *, status: str | None = None, session: Session | None = None
+    actor: Actor,
+    *,
+    status: str | None = None,
+    premise_id: int | None = None,
+    session: Session | None = None,
 ) -> list[dict[str, Any]]:
-    """Return requests about the actor's premises (owner) or sent by its organisation (holder)."""
+    """Return requests about the actor's premises (owner) or sent by its organisation (holder).
+
+    ``premise_id`` keeps the requests about one premise; each request carries
+    the name of the project it was sent for (``project_name``), if any.
+    """
     with transaction(session, write=False) as s:
         check_actor(s, actor, "owner", "holder", "admin")
         query = (
-            select(PremiseRequest, Premise, Organisation.name)
+            select(PremiseRequest, Premise, Organisation.name, Project.name)
             .join(Premise, Premise.id == PremiseRequest.premise_id)
             .join(Organisation, Organisation.id == PremiseRequest.from_organisation_id)
+            .outerjoin(Project, Project.id == PremiseRequest.project_id)
             .order_by(PremiseRequest.created_at.desc(), PremiseRequest.id.desc())
         )
+        if premise_id is not None:
+            query = query.where(PremiseRequest.premise_id == int(premise_id))
         if actor.role == "owner":
             query = query.where(Premise.organisation_id == actor.organisation_id)
         elif actor.role == "holder":
             query = query.where(PremiseRequest.from_organisation_id == actor.organisation_id)
         if status is not None:
             query = query.where(PremiseRequest.status == status)
-        return [_view(r, p, name) for r, p, name in s.execute(query).all()]
+        out = []
+        for request, premise, name, project_name in s.execute(query).all():
+            view = _view(request, premise, name, actor)
+            view["project_name"] = project_name
+            out.append(view)
+        return out
 
 
 def _load_for(session: Session, actor: Actor, request_id: int) -> tuple[PremiseRequest, Premise]:
@@ -110,16 +146,14 @@ def answer_request(
     actor: Actor, request_id: int, answer: str, *, session: Session | None = None
 ) -> dict[str, Any]:
     """Return the request after the premise's owner answered it."""
-    answer = (answer or "").strip()
-    if not answer:
-        raise ValidationError("La réponse est obligatoire.", field="answer")
+    answer = clean_message("answer", answer)
     with transaction(session) as s:
         check_actor(s, actor, "owner", "admin")
         request, premise = _load_for(s, actor, request_id)
         if actor.role == "owner" and premise.organisation_id != actor.organisation_id:
             raise PermissionDenied(f"La demande n° {request_id} ne vous concerne pas.")
         old = {"status": request.status, "answer": request.answer}
-        request.answer = answer[:5000]
+        request.answer = answer
         request.status = "answered"
         request.answered_by_id = actor.id
         request.answered_at = utcnow()
@@ -133,7 +167,7 @@ def answer_request(
             {"status": "answered", "answer": request.answer},
         )
         name = s.get(Organisation, request.from_organisation_id).name
-        return _view(request, premise, name)
+        return _view(request, premise, name, actor)
 
 
 def close_request(
@@ -154,4 +188,4 @@ def close_request(
         )
         request.status = "closed"
         name = s.get(Organisation, request.from_organisation_id).name
-        return _view(request, premise, name)
+        return _view(request, premise, name, actor)

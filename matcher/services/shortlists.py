@@ -1,21 +1,32 @@
 """Shortlists: a holder keeps matches (premise + scores) for its projects.
 
 Rights: the project's holder organisation (and admins) create, read and edit
-shortlists; the fund reads those of projects that applied to it.
+shortlists; the fund reads those of projects that applied to it. A premise
+withdrawn by its owner after it was kept stays listed as « Local retiré »
+without any of its details (name, commune, scores, explanation) for anybody
+who does not manage it: a withdrawn premise is never readable through an
+older shortlist.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from matcher.errors import NotFound, PermissionDenied, ValidationError
 from matcher.services._common import Actor, audit, check_actor, jsonable, transaction
-from matcher.services.premises import _load as load_premise
+from matcher.services.fields import clean_message
+from matcher.services.premise_access import _load as load_premise
+from matcher.services.premise_access import can_manage
 from matcher.services.projects import is_holder_of, load_project
 from matcher.storage.models import KeptMatch, Premise, Project, Shortlist
+
+#: Name of the list a premise goes into when the holder has none for the project yet.
+DEFAULT_LIST_NAME = "Sélection"
+#: What a withdrawn premise is called in the lists of those who cannot see it any more.
+WITHDRAWN_LABEL = "Local retiré par son propriétaire"
 
 
 def _project_for(session: Session, actor: Actor, project_id: int, *, write: bool) -> Project:
@@ -38,13 +49,30 @@ def _shortlist_for(session: Session, actor: Actor, shortlist_id: int, *, write: 
     return shortlist
 
 
-def _match_view(match: KeptMatch, premise: Premise) -> dict[str, Any]:
+def _match_view(match: KeptMatch, premise: Premise, actor: Actor) -> dict[str, Any]:
+    if premise.status == "withdrawn" and not can_manage(actor, premise):
+        return {
+            "id": match.id,
+            "premise_id": match.premise_id,
+            "premise_name": WITHDRAWN_LABEL,
+            "insee_code": None,
+            "premise_status": "withdrawn",
+            "withdrawn": True,
+            "score_total": None,
+            "scores": None,
+            "explanation": None,
+            "engine_version": match.engine_version,
+            "note": match.note,
+            "kept_by_id": match.kept_by_id,
+            "created_at": match.created_at,
+        }
     return {
         "id": match.id,
         "premise_id": match.premise_id,
         "premise_name": premise.name,
         "insee_code": premise.insee_code,
         "premise_status": premise.status,
+        "withdrawn": premise.status == "withdrawn",
         "score_total": match.score_total,
         "scores": match.scores,
         "explanation": match.explanation,
@@ -59,13 +87,11 @@ def create_shortlist(
     actor: Actor, project_id: int, name: str, *, session: Session | None = None
 ) -> dict[str, Any]:
     """Return the new (empty) shortlist of one of the actor's projects."""
-    name = (name or "").strip()
-    if not name:
-        raise ValidationError("Le nom de la liste est obligatoire.", field="name")
+    name = clean_message("shortlist_name", name)
     with transaction(session) as s:
         check_actor(s, actor, "holder", "admin")
         _project_for(s, actor, project_id, write=True)
-        shortlist = Shortlist(project_id=project_id, name=name[:200], created_by_id=actor.id)
+        shortlist = Shortlist(project_id=project_id, name=name, created_by_id=actor.id)
         s.add(shortlist)
         s.flush()
         audit(
@@ -87,22 +113,21 @@ def list_shortlists(
     with transaction(session, write=False) as s:
         check_actor(s, actor)
         _project_for(s, actor, project_id, write=False)
-        out = []
-        for shortlist in s.scalars(
-            select(Shortlist).where(Shortlist.project_id == project_id).order_by(Shortlist.id)
-        ):
-            count = len(
-                s.scalars(select(KeptMatch.id).where(KeptMatch.shortlist_id == shortlist.id)).all()
-            )
-            out.append(
-                {
-                    "id": shortlist.id,
-                    "project_id": project_id,
-                    "name": shortlist.name,
-                    "size": count,
-                }
-            )
-        return out
+        sizes = (
+            select(KeptMatch.shortlist_id, func.count(KeptMatch.id).label("n"))
+            .group_by(KeptMatch.shortlist_id)
+            .subquery()
+        )
+        rows = s.execute(
+            select(Shortlist, sizes.c.n)
+            .outerjoin(sizes, sizes.c.shortlist_id == Shortlist.id)
+            .where(Shortlist.project_id == project_id)
+            .order_by(Shortlist.id)
+        ).all()
+        return [
+            {"id": sl.id, "project_id": project_id, "name": sl.name, "size": int(n or 0)}
+            for sl, n in rows
+        ]
 
 
 def get_shortlist(
@@ -122,7 +147,7 @@ def get_shortlist(
             "id": shortlist.id,
             "project_id": shortlist.project_id,
             "name": shortlist.name,
-            "matches": [_match_view(m, p) for m, p in rows],
+            "matches": [_match_view(m, p, actor) for m, p in rows],
         }
 
 
@@ -156,9 +181,9 @@ def keep_match(
         values = {
             "score_total": None if score_total is None else float(score_total),
             "scores": jsonable_tree(scores),
-            "explanation": explanation,
-            "engine_version": engine_version,
-            "note": note,
+            "explanation": clean_message("explanation", explanation, required=False),
+            "engine_version": clean_message("note", engine_version, required=False),
+            "note": clean_message("note", note, required=False),
         }
         if match is None:
             match = KeptMatch(
@@ -184,7 +209,48 @@ def keep_match(
             None,
             {"premise_id": premise_id, "score_total": score_total},
         )
-        return _match_view(match, premise)
+        return _match_view(match, premise, actor)
+
+
+def keep_in_project(
+    actor: Actor,
+    project_id: int,
+    premise_id: int,
+    *,
+    shortlist_id: int | None = None,
+    session: Session | None = None,
+    **match: Any,
+) -> dict[str, Any]:
+    """Return the kept match after keeping a premise in one of the project's lists.
+
+    ``shortlist_id`` names the list (it must belong to the project); without
+    it the project's first list is used, created as « Sélection » when the
+    project has none. ``match`` holds :func:`keep_match`'s keyword arguments.
+    """
+    with transaction(session) as s:
+        check_actor(s, actor, "holder", "admin")
+        _project_for(s, actor, project_id, write=True)
+        if shortlist_id is not None:
+            shortlist = _shortlist_for(s, actor, shortlist_id, write=True)
+            if shortlist.project_id != project_id:
+                raise ValidationError(
+                    f"La liste n° {shortlist_id} n'appartient pas au projet n° {project_id}.",
+                    field="shortlist_id",
+                )
+        else:
+            shortlist_id = s.scalar(
+                select(Shortlist.id)
+                .where(Shortlist.project_id == project_id)
+                .order_by(Shortlist.id)
+            )
+            if shortlist_id is None:
+                shortlist_id = create_shortlist(actor, project_id, DEFAULT_LIST_NAME, session=s)[
+                    "id"
+                ]
+        view = keep_match(actor, shortlist_id, premise_id, session=s, **match)
+        view["shortlist_id"] = shortlist_id
+        view["list_name"] = s.get(Shortlist, shortlist_id).name
+        return view
 
 
 def remove_match(

@@ -24,6 +24,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
@@ -240,6 +241,10 @@ class Premise(Timestamped, Base):
     source: Mapped[str] = mapped_column(String(100), default="manual")
     source_id: Mapped[str | None] = mapped_column(String(200))
     synthetic: Mapped[bool] = mapped_column(Boolean, default=False)
+    # public details shown on the premise's sheet (not engine columns)
+    description: Mapped[str | None] = mapped_column(Text)
+    #: Web addresses (photos, plans, listing), one per line.
+    links: Mapped[str | None] = mapped_column(Text)
     # private fields
     contact_name: Mapped[str | None] = mapped_column(String(200))
     contact_email: Mapped[str | None] = mapped_column(String(254))
@@ -252,6 +257,44 @@ class Premise(Timestamped, Base):
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     __mapper_args__ = {"version_id_col": version}
+
+
+#: Public premise fields shown on its sheet but not read by the engine.
+PREMISE_DETAIL_FIELDS: Final[tuple[str, ...]] = ("description", "links")
+
+
+class PremisePhoto(Base):
+    """A small photo of a premise, re-encoded on upload (no metadata, bounded size)."""
+
+    __tablename__ = "premise_photos"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    premise_id: Mapped[int] = mapped_column(
+        ForeignKey("premises.id", ondelete="CASCADE"), index=True
+    )
+    #: "image/jpeg" or "image/png" (what the re-encoding wrote, not what was sent).
+    content_type: Mapped[str] = mapped_column(String(40))
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    width_px: Mapped[int] = mapped_column(Integer)
+    height_px: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    caption: Mapped[str | None] = mapped_column(String(200))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class FormSubmission(Base):
+    """The token of one rendered form, kept once it created an object (no double submit)."""
+
+    __tablename__ = "form_submissions"
+    __table_args__ = (UniqueConstraint("user_id", "token", name="uq_form_submissions_user_token"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    token: Mapped[str] = mapped_column(String(64))
+    entity: Mapped[str] = mapped_column(String(40))
+    entity_id: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
 class CatalogueState(Base):
@@ -504,6 +547,7 @@ PREMISE_DATA_FIELDS: Final[tuple[str, ...]] = tuple(
         "created_at",
         "updated_at",
         *PREMISE_PRIVATE_FIELDS,
+        *PREMISE_DETAIL_FIELDS,
     }
 )
 #: Project columns that mirror matcher.domain.PROJECT_COLUMNS plus the fund flag.

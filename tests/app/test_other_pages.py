@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from matcher.services import accounts, deals
-from matcher.services import projects as project_service
+from matcher.services import accounts
 from matcher.services.audit import list_audit
 
 from .apphelpers import button, texts
@@ -26,85 +25,9 @@ def test_home_shows_key_figures(page, actors, role):
     assert pipeline_shown == (role in ("fund", "admin"))
 
 
-# --- Mes projets --------------------------------------------------------------------------
-def test_holder_creates_a_project(page, actors):
-    holder = actors["holder"]
-    at = page("mes_projets", holder)
-    at.text_input(key="projects_commune_text").input("Rennes").run()
-    at.text_input(key="projects_in_name").input("Fablab AppTest")
-    at.selectbox(key="projects_in_type").set_value("fablab")
-    at.number_input(key="projects_in_smin").set_value(150)
-    at.number_input(key="projects_in_smax").set_value(400)
-    button(at, "Créer le projet").click().run()
-    assert not at.exception
-    assert texts(at, "success"), texts(at, "error")
-    mine = project_service.list_projects(holder, {"mine": True})
-    created = [p for p in mine if p["name"] == "Fablab AppTest"]
-    assert len(created) == 1
-    assert created[0]["project_type"] == "fablab" and created[0]["surface_min_m2"] == 150
+# Mes projets: tests/app/test_mes_projets.py; Pipeline and Portefeuille: tests/app/test_fund_pages.py
 
 
-def test_inconsistent_surfaces_are_refused_in_french(page, actors):
-    at = page("mes_projets", actors["holder"])
-    at.text_input(key="projects_commune_text").input("Rennes").run()
-    at.text_input(key="projects_in_name").input("Projet incohérent")
-    at.number_input(key="projects_in_smin").set_value(500)
-    at.number_input(key="projects_in_smax").set_value(100)
-    button(at, "Créer le projet").click().run()
-    assert any("Surfaces incohérentes" in t for t in texts(at, "error"))
-    names = [p["name"] for p in project_service.list_projects(actors["holder"], {"mine": True})]
-    assert "Projet incohérent" not in names
-
-
-def test_project_without_name_is_refused(page, actors):
-    at = page("mes_projets", actors["holder"])
-    button(at, "Créer le projet").click().run()
-    assert texts(at, "error") == ["Le nom du projet est obligatoire."]
-
-
-def test_holder_applies_a_project_to_the_fund(page, actors):
-    holder = actors["holder"]
-    project = next(
-        p for p in project_service.list_projects(holder, {"mine": True}) if not p["applied_to_fund"]
-    )
-    at = page("mes_projets", holder)
-    at.selectbox(key="projects_selected").set_value(project["id"]).run()
-    button(at, "Candidater au fonds ISR").click().run()
-    assert not at.exception
-    assert project_service.get_project(holder, project["id"])["applied_to_fund"] is True
-
-
-def test_holder_sees_where_its_fund_application_stands(page, actors):
-    holder, fund = actors["holder"], actors["fund"]
-    status = deals.application_status(holder)
-    pid = next((p for p, st in status.items() if st["stage"] is not None), None)
-    if pid is None:  # no deal yet on the holder's applications: the fund opens one
-        pid = next(iter(status)) if status else None
-        if pid is None:
-            project = project_service.list_projects(holder, {"mine": True})[0]
-            project_service.apply_to_fund(holder, project["id"], project["version"])
-            pid = project["id"]
-        deals.create_deal(fund, pid)
-    stage_label = deals.application_status(holder)[pid]["stage_label"]
-    at = page("mes_projets", holder)
-    table = at.dataframe[0].value  # the projects table comes first
-    assert table.loc[table["N°"] == pid, "Candidature au fonds"].tolist() == [stage_label]
-    at.selectbox(key="projects_selected").set_value(pid).run()
-    assert not at.exception
-    assert any(f"Candidature au fonds ISR : **{stage_label}**" in t for t in texts(at, "info"))
-
-
-def test_another_holder_does_not_see_these_projects(page, outsiders, actors):
-    at = page("mes_projets", outsiders["holder"])
-    assert not at.exception
-    assert any("pas encore de projet" in t for t in texts(at, "info"))
-    own = {p["id"] for p in project_service.list_projects(actors["holder"], {"mine": True})}
-    assert not own & {
-        p["id"] for p in project_service.list_projects(outsiders["holder"], {"mine": True})
-    }
-
-
-# Pipeline and Portefeuille: tests/app/test_fund_pages.py
 
 
 # --- Administration -----------------------------------------------------------------------

@@ -1,18 +1,22 @@
-"""Trouver un lieu: form, ranked results, breakdown, comparison, shortlist, exports."""
+"""Trouver un lieu: a search for a chosen project, sorted French results, breakdown,
+comparison, keeping into the right project, a request to the owner, exports."""
 
 from __future__ import annotations
 
 import pytest
 
 from matcher.services import projects as project_service
+from matcher.services import requests as request_service
 from matcher.services import shortlists
 
 from .apphelpers import button, texts
 
 
-def _search(at, commune="Albi", radius=80.0, **checks):
+def _search(at, commune="Albi", radius=80.0, project_type="coworking", **checks):
+    if project_type is not None:
+        at.selectbox(key="search_type").set_value(project_type).run()
     at.text_input(key="search_commune_text").input(commune).run()
-    at.number_input(key="search_radius").set_value(radius)
+    at.text_input(key="search_radius").input(str(radius).replace(".", ","))
     for key, value in checks.items():
         at.checkbox(key=f"search_{key}").set_value(value)
     return button(at, "Rechercher").click().run()
@@ -39,6 +43,32 @@ def test_search_lists_ranked_results_with_explanation(searched):
     assert any("km" in t for t in lines)
 
 
+def test_results_table_has_the_main_columns_in_french(searched):
+    table = searched.dataframe[0].value
+    assert list(table.columns) == ["Rang", "Score", "Complétude (%)", "Commune", "Type de local",
+                                   "Surface", "Prix ou loyer", "Distance", "Nom"]  # fmt: skip
+    assert table["Rang"].tolist() == list(range(1, len(table) + 1))
+    assert all(d.endswith(" km") and "." not in d for d in table["Distance"])
+    assert all(s.endswith("m²") or s == "non renseigné" for s in table["Surface"])
+
+
+def test_results_can_be_sorted_by_distance(searched):
+    at = searched
+    at.selectbox(key="search_sort").set_value("distance").run()
+    assert not at.exception
+    km = [
+        float(d.split()[0].replace(",", ".").replace("\u202f", ""))
+        for d in at.dataframe[0].value["Distance"]
+    ]
+    assert km == sorted(km)
+    at.toggle(key="search_sort_reverse").set_value(True).run()
+    km = [
+        float(d.split()[0].replace(",", ".").replace("\u202f", ""))
+        for d in at.dataframe[0].value["Distance"]
+    ]
+    assert km == sorted(km, reverse=True)
+
+
 def test_results_respect_hard_constraints(page, actors):
     at = _search(page("trouver_un_lieu", actors["holder"]), fibre=True)
     assert not at.exception
@@ -50,7 +80,7 @@ def test_selecting_another_premise_updates_the_breakdown(searched):
     at = searched
     options = at.selectbox(key="search_selected").options
     if len(options) < 2:
-        pytest.skip("un seul résultat")
+        pytest.skip("un seul résultat dans la démo réduite autour d'Albi")
     first_lines = [t for t in texts(at, "markdown") if t.startswith("- ")]
     second_id = int(at.session_state["search_result"]["premise_id"].iloc[1])
     at.selectbox(key="search_selected").set_value(second_id).run()
@@ -77,14 +107,39 @@ def test_compare_three_premises_side_by_side(searched):
     compare = at.dataframe[-1].value
     assert compare.shape[1] == len(ids)
     assert "Score /100" in compare.index and "Localisation" in compare.index
+    assert all(str(v).endswith("/100") for v in compare.loc["Localisation"])
 
 
-def test_search_without_commune_is_refused_in_french(page, actors):
+def test_search_without_type_or_commune_says_so_next_to_each(page, actors):
     at = page("trouver_un_lieu", actors["holder"])
+    assert at.selectbox(key="search_type").value is None  # never pre-filled
     button(at, "Rechercher").click().run()
-    assert texts(at, "error") == [
-        "Choisissez d'abord la commune visée (tapez le début de son nom)."
-    ]
+    assert set(texts(at, "error")) == {
+        "Type de projet : choisissez-le (il donne les poids conseillés).",
+        "Choisissez d'abord la commune visée (tapez le début de son nom).",
+    }
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("search_radius", "0", "Rayon de recherche : 0 km est hors bornes (il faut plus de 0 km)."),
+        ("search_smin", "-50", "Surface minimale : -50 m² est hors bornes (minimum 0 m²)."),
+        ("search_rent", "cher", "Loyer maximal : « cher » n'est pas un nombre."),
+    ],
+)
+def test_out_of_range_numbers_get_a_message_not_a_silent_red_field(
+    page, actors, field, value, message
+):
+    at = page("trouver_un_lieu", actors["holder"])
+    at.selectbox(key="search_type").set_value("fablab").run()
+    at.text_input(key="search_commune_text").input("Albi").run()
+    at.text_input(key=field).input(value)
+    button(at, "Rechercher").click().run()
+    assert message in texts(at, "error")
+    assert (
+        at.session_state["search_result"] is None if "search_result" in at.session_state else True
+    )
 
 
 def test_unknown_commune_is_a_warning(page, actors):
@@ -96,16 +151,59 @@ def test_unknown_commune_is_a_warning(page, actors):
 def test_project_type_applies_its_weight_preset(page, actors):
     at = page("trouver_un_lieu", actors["holder"])
     at.selectbox(key="search_type").set_value("digital_inclusion").run()
-    pmr_inclusion = at.slider(key="search_w_pmr").value
+    pmr_inclusion = at.select_slider(key="search_w_pmr").value
     at.selectbox(key="search_type").set_value("coworking").run()
-    assert at.slider(key="search_w_pmr").value < pmr_inclusion
+    assert at.select_slider(key="search_w_pmr").value < pmr_inclusion
 
 
-def test_holder_keeps_a_premise_in_a_shortlist(searched, actors):
+def _project_with_target(holder, name="Tiers-lieu de recherche AppTest"):
+    return project_service.create_project(
+        holder,
+        {"name": name, "project_type": "fablab", "target_lon": 2.1464, "target_lat": 43.9289,
+         "radius_km": 60, "surface_min_m2": 50, "fibre_required": False},
+    )  # fmt: skip
+
+
+def test_choosing_a_project_fills_the_search_and_keeps_into_it(page, actors):
+    holder = actors["holder"]
+    project = _project_with_target(holder)
+    other = project_service.list_projects(holder, {"mine": True})[0]
+    at = page("trouver_un_lieu", holder)
+    at.selectbox(key="search_project").set_value(project["id"]).run()
+    assert at.selectbox(key="search_type").value == "fablab"
+    assert at.text_input(key="search_radius").value == "60"
+    assert at.text_input(key="search_smin").value == "50"
+    assert at.selectbox(key="search_commune_choice").value.startswith("Albi (81)")
+    button(at, "Rechercher").click().run()
+    assert not at.exception
+    assert any(
+        "pour le projet « Tiers-lieu de recherche AppTest »" in t for t in texts(at, "subheader")
+    )
+    selected = at.selectbox(key="search_selected").value
+    button(at, "Garder ce local").click().run()
+    assert any("du projet « Tiers-lieu de recherche AppTest »" in t for t in texts(at, "success"))
+    kept = shortlists.list_shortlists(holder, project["id"])
+    assert kept and kept[0]["size"] == 1
+    assert selected in {
+        m["premise_id"] for m in shortlists.get_shortlist(holder, kept[0]["id"])["matches"]
+    }
+    others = shortlists.list_shortlists(holder, other["id"])  # nothing went to another project
+    assert (
+        all(
+            selected
+            not in {m["premise_id"] for m in shortlists.get_shortlist(holder, sl["id"])["matches"]}
+            for sl in others
+        )
+        or other["id"] == project["id"]
+    )
+
+
+def test_a_new_search_asks_which_project_before_keeping(searched, actors):
     at = searched
     holder = actors["holder"]
+    button(at, "Garder ce local").click().run()
+    assert "Choisissez le projet où garder ce local." in texts(at, "error")
     mine = project_service.list_projects(holder, {"mine": True})
-    assert mine
     at.selectbox(key="search_sl_project").set_value(mine[0]["id"])
     at.text_input(key="search_sl_note").input("À visiter")
     button(at, "Garder ce local").click().run()
@@ -116,10 +214,31 @@ def test_holder_keeps_a_premise_in_a_shortlist(searched, actors):
     assert any(m["note"] == "À visiter" and m["score_total"] > 0 for m in kept)
 
 
-def test_fund_officer_searches_without_shortlist(page, actors):
+def test_holder_writes_to_the_owner_from_the_results(searched, actors):
+    at = searched
+    holder = actors["holder"]
+    selected = at.selectbox(key="search_selected").value
+    before = len(request_service.list_requests(holder))
+    button(at, "Envoyer la demande").click().run()
+    assert "Message : champ obligatoire." in texts(at, "error")
+    key = next(
+        k
+        for k in at.session_state
+        if str(k).startswith(f"search_request_{selected}_") and str(k).endswith("_message")
+    )
+    at.text_area(key=key).input("Bonjour, une visite est-elle possible ?")
+    button(at, "Envoyer la demande").click().run()
+    assert not at.exception
+    assert any("Demande envoyée" in t for t in texts(at, "success"))
+    sent = request_service.list_requests(holder)
+    assert len(sent) == before + 1 and sent[0]["premise_id"] == selected
+
+
+def test_fund_officer_searches_without_shortlist_or_request(page, actors):
     at = _search(page("trouver_un_lieu", actors["fund"]))
     assert not at.exception
-    assert not [b for b in at.button if b.label == "Garder ce local"]
+    labels = {b.label for b in at.button}
+    assert "Garder ce local" not in labels and "Envoyer la demande" not in labels
 
 
 def _all_text(at) -> str:

@@ -4,6 +4,7 @@ is repeated on a 390 px wide phone viewport. Screenshots go to tests/artifacts/.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import re
 import sqlite3
@@ -133,8 +134,20 @@ def _map_drawn(page, artifacts, name: str) -> float:
     return _drawn_share(png)
 
 
+def _choose(page, label: str, option: str) -> None:
+    """Pick ``option`` in the Streamlit select labelled ``label``."""
+    select = page.get_by_test_id("stSelectbox").filter(has_text=label).first
+    select.scroll_into_view_if_needed()
+    select.click()
+    page.locator("[role=option]").filter(
+        has_text=re.compile(f"^{re.escape(option)}$")
+    ).first.click()
+    _idle(page)
+
+
 def _search(page, commune="Albi") -> float:
     """Run a search and return the wall-clock seconds until the results were shown."""
+    _choose(page, "Type de projet", "Espace de coworking")  # a select never pre-filled
     box = page.get_by_label("Commune visée (tapez le début du nom)")
     box.fill(commune)
     _after_run(page, lambda: box.press("Enter"))
@@ -200,31 +213,41 @@ def test_owner_creates_a_premise(browser, app_url, browser_db, artifacts):
     page = _new_page(browser, app_url)
     _login(page, "owner")
     _open(page, "Mes locaux")
-    page.get_by_role("tab", name="Ajouter / modifier").click()
+    page.get_by_role("tab", name="Ajouter un local").click()
     box = page.get_by_label("Commune du local (tapez le début du nom)")
     box.fill("Gaillac")
     _after_run(page, lambda: box.press("Enter"))
     # Place the premise by clicking the map, up and right of the town hall at its centre.
-    chart = page.get_by_test_id("stDeckGlJsonChart").first
+    chart = page.locator('[data-testid="stDeckGlJsonChart"]:visible').first
     placed = page.get_by_text(re.compile(r"Position choisie sur la carte : longitude"))
     for _attempt in range(3):  # a click that lands while the page reruns is lost: click again
         _map_ready(page, chart)
         box_px = chart.bounding_box()
-        chart.click(position={"x": box_px["width"] / 2 + 70, "y": box_px["height"] / 2 - 50})
+        spot = {"x": box_px["width"] / 2 + 70, "y": box_px["height"] / 2 - 50}
+        chart.hover(position=spot)  # the grid's tooltip shows once deck.gl can pick: then click
+        with contextlib.suppress(PlaywrightTimeout):
+            page.get_by_text("Placer le local ici").wait_for(timeout=30_000)
+        chart.click(position=spot)
         try:
             placed.wait_for(timeout=30_000)
             break
         except PlaywrightTimeout:
             page.screenshot(path=str(artifacts / "owner-position-clic-perdu.png"))
     placed.wait_for()
-    _idle(page)
-    lon, lat = (float(v) for v in re.findall(r"[-\d.]+(?=[, ])", placed.inner_text())[:2])
+    found = re.search(r"longitude (-?[\d,]+) ; latitude (-?[\d,]+)", placed.inner_text())
+    lon, lat = (float(v.replace(",", ".")) for v in found.groups())
     assert 1.85 < lon < 2.0 and 43.85 < lat < 43.97, (lon, lat)  # around Gaillac...
     assert abs(lon - 1.89656) + abs(lat - 43.90165) > 1e-3, (lon, lat)  # ...not its town hall
-    assert page.get_by_label("Longitude (WGS84)").input_value() == f"{lon:.5f}"
+    typed = page.get_by_label("Longitude (WGS84)", exact=True).input_value()  # « 1,94148 »
+    assert abs(float(typed.replace(",", ".")) - lon) < 1e-5, typed
+    page.wait_for_timeout(1000)
+    _idle(page)
+    assert placed.count() == 1  # the position stays chosen once the marker has moved
     page.screenshot(path=str(artifacts / "owner-position-carte.png"), full_page=True)
-    page.get_by_label("Nom du local").fill("Ancienne gare de test navigateur")
-    page.get_by_label("Surface de plancher (m²)").fill("210")
+    # exact labels: a field with help also has a « Help for … » button of the same name
+    page.get_by_label("Nom du local", exact=True).fill("Ancienne gare de test navigateur")
+    _choose(page, "Type de local", "Autre bâtiment public")  # required, never pre-filled
+    page.get_by_label("Surface de plancher (m²)", exact=True).fill("210")
     page.get_by_role("button", name="Enregistrer").click()
     saved = page.get_by_text(re.compile(r"Local n°\d+ enregistré"))
     saved.wait_for()

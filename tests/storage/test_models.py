@@ -64,5 +64,7 @@ def test_every_required_table_exists():
         "decision_items",
         "decision_actions",
         "pseudonym_keys",
+        "premise_photos",
+        "form_submissions",
     }
     assert expected == set(Base.metadata.tables)
