@@ -28,8 +28,6 @@ def test_home_shows_key_figures(page, actors, role):
 # Mes projets: tests/app/test_mes_projets.py; Pipeline and Portefeuille: tests/app/test_fund_pages.py
 
 
-
-
 # --- Administration -----------------------------------------------------------------------
 def test_admin_creates_an_organisation_and_sees_the_audit(page, actors):
     admin = actors["admin"]
