@@ -22,6 +22,7 @@ COMMAND_MODULES = (
     "matcher.cli.engine",
     "matcher.cli.ingestion",
     "matcher.cli.storage",
+    "matcher.cli.batch",
 )
 
 

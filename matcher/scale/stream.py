@@ -32,6 +32,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.ipc as ipc
 
+from matcher.engine.layout import CRITERIA
 from matcher.engine.weights import ENGINE_VERSION, PRESETS, validate_weights
 from matcher.errors import ValidationError
 from matcher.needs import ProjectNeeds
@@ -50,6 +51,8 @@ from matcher.scale.tiles import tile_label, tile_zone
 __all__ = ["BatchSummary", "batch_metadata", "run_batch"]
 
 MANIFEST_VERSION = 1
+#: Called after each step of a run: ``(kind, name)``.
+Step = Callable[[str, str], None]
 
 
 @dataclass
@@ -71,9 +74,16 @@ class BatchSummary:
 
 
 def _weights_info(weights: object) -> dict[str, Any]:
+    """Return the weights of a batch: each project type's preset, and the user's override."""
+    presets = {k: dict(v) for k, v in PRESETS.items()}
     if weights is None:
-        return {"mode": "presets", "presets": {k: dict(v) for k, v in PRESETS.items()}}
-    return {"mode": "custom", "values": dict(validate_weights(weights))}
+        return {"mode": "presets", "presets": presets}
+    validate_weights(weights)  # raises a French ValidationError on a bad weighting
+    if isinstance(weights, dict):
+        override: object = {str(c): float(v) for c, v in weights.items()}
+    else:
+        override = dict(zip(CRITERIA, (float(v) for v in weights), strict=True))
+    return {"mode": "custom", "override": override, "presets": presets}
 
 
 def batch_metadata(plan: BatchPlan, weights: object, catalogue_version: object) -> dict[str, Any]:
@@ -156,7 +166,7 @@ def _read_ipc(files: Sequence[Path]) -> pa.Table:
 
 
 def _route(source: PremiseSource, plan: BatchPlan, work: Path, manifest: _Manifest,
-           progress: bool) -> None:  # fmt: skip
+           progress: bool, on_step: Step | None) -> None:  # fmt: skip
     """Copy each chunk's rows to the tiles whose box holds them (resumes after a kill)."""
     from tqdm import tqdm
 
@@ -185,6 +195,8 @@ def _route(source: PremiseSource, plan: BatchPlan, work: Path, manifest: _Manife
         manifest.state["premises_unplaced"] += int((~placed).sum())
         manifest.save()
         bar.update(len(frame))
+        if on_step is not None:
+            on_step("chunk", str(c))
     bar.close()
     manifest.state["routed"] = True
     manifest.save()
@@ -204,7 +216,7 @@ def run_batch(
     restart: bool = False,
     keep_work: bool = False,
     progress: bool = True,
-    on_tile: Callable[[str], None] | None = None,
+    on_step: Step | None = None,
 ) -> BatchSummary:
     """Return the summary of a batch run (or resumed) into folder ``out``.
 
@@ -212,7 +224,8 @@ def run_batch(
     ``k`` best premises of each project and the ``k_premise`` (default ``k``) best
     projects of each premise, written as Parquet partitioned by zone and tile. Rejected
     project rows (``rejected``, from :func:`matcher.scale.sources.read_projects`) are
-    listed in the metadata. ``on_tile(label)`` is called after each tile is written.
+    listed in the metadata. ``on_step(kind, name)`` is called after each chunk routed
+    (``"chunk"``, its number) and each tile written (``"tile"``, its label).
     """
     out = Path(out)
     plan = plan_batch(projects, radius_km, k, k_premise, weights, tile_km)
@@ -248,10 +261,10 @@ def run_batch(
         stale.unlink(missing_ok=True)
     t0 = time.perf_counter()
     if not manifest.state["routed"]:
-        _route(source, plan, work, manifest, progress)
+        _route(source, plan, work, manifest, progress, on_step)
     summary.route_s = time.perf_counter() - t0
     t1 = time.perf_counter()
-    _score_tiles(plan, meta, out, work, manifest, summary, progress, on_tile)
+    _score_tiles(plan, meta, out, work, manifest, summary, progress, on_step)
     summary.score_s = time.perf_counter() - t1
     summary.premises_read = int(manifest.state["premises_read"])
     summary.premises_unplaced = int(manifest.state["premises_unplaced"])
@@ -269,7 +282,7 @@ def run_batch(
 
 def _score_tiles(plan: BatchPlan, meta: dict[str, Any], out: Path, work: Path,
                  manifest: _Manifest, summary: BatchSummary, progress: bool,
-                 on_tile: Callable[[str], None] | None) -> None:  # fmt: skip
+                 on_step: Step | None) -> None:  # fmt: skip
     from tqdm import tqdm
 
     done: dict[str, list[int]] = manifest.state["tiles_done"]
@@ -295,6 +308,6 @@ def _score_tiles(plan: BatchPlan, meta: dict[str, Any], out: Path, work: Path,
         done[label] = [n_project, n_premise]
         manifest.save()
         bar.update(1)
-        if on_tile is not None:
-            on_tile(label)
+        if on_step is not None:
+            on_step("tile", label)
     bar.close()
