@@ -21,16 +21,17 @@ from matcher.needs import ProjectNeeds
 #: (zone, lon range, lat range) of the regions premises and projects are drawn in: the
 #: Paris basin, and Guadeloupe and Martinique, two zones sharing one CRS (EPSG:5490).
 REGIONS = {
-    "FXX": ((1.9, 2.8), (48.5, 49.1)),
-    "GLP": ((-61.75, -61.2), (15.95, 16.45)),
-    "MTQ": ((-61.2, -60.85), (14.45, 14.85)),
+    "FXX": ("FXX", (1.9, 2.8), (48.5, 49.1)),
+    "GLP": ("GLP", (-61.75, -61.2), (15.95, 16.45)),
+    "MTQ": ("MTQ", (-61.2, -60.85), (14.45, 14.85)),
+    "FRANCE": ("FXX", (-1.5, 7.0), (43.5, 49.5)),  # most of the mainland
 }
 TYPES = ["coworking", "fablab", "food", "digital_inclusion", "hybrid"]
 
 
 def premises(n: int, seed: int = 0, zones: tuple[str, ...] = ("FXX",), *,
              id_prefix: str | None = "L") -> pd.DataFrame:  # fmt: skip
-    """Return n random premises spread over ``zones`` (with zone, x_m, y_m)."""
+    """Return n random premises spread over the ``zones`` regions (with zone, x_m, y_m)."""
     rng = np.random.default_rng(seed)
 
     def pick(values, p_none=0.2):
@@ -43,11 +44,12 @@ def premises(n: int, seed: int = 0, zones: tuple[str, ...] = ("FXX",), *,
         v[rng.random(n) < p_none] = np.nan
         return v
 
-    zone = rng.choice(list(zones), n)
+    region = rng.choice(list(zones), n)
+    zone = np.array([REGIONS[r][0] for r in region], dtype=object)
     lon, lat, x, y = (np.empty(n) for _ in range(4))
-    for z in zones:
-        m = zone == z
-        (lo0, lo1), (la0, la1) = REGIONS[z]
+    for r in zones:
+        m = region == r
+        z, (lo0, lo1), (la0, la1) = REGIONS[r]
         lon[m], lat[m] = rng.uniform(lo0, lo1, m.sum()), rng.uniform(la0, la1, m.sum())
         x[m], y[m] = to_projected(lon[m], lat[m], z)
     ids = [f"{id_prefix}{i:06d}" for i in range(n)] if id_prefix else np.arange(1, n + 1)
@@ -94,8 +96,7 @@ def projects(m: int, seed: int = 1, zones: tuple[str, ...] = ("FXX",),
     rng = np.random.default_rng(seed)
     out = []
     for i in range(m):
-        z = zones[i % len(zones)]
-        (lo0, lo1), (la0, la1) = REGIONS[z]
+        _, (lo0, lo1), (la0, la1) = REGIONS[zones[i % len(zones)]]
         target = float(rng.choice([150, 300, 600, 1200]))
         out.append(
             ProjectNeeds(
