@@ -258,19 +258,28 @@ def owned_rows(plan: BatchPlan, snapshot: PremiseSnapshot, key: int) -> np.ndarr
 
 
 def score_tile(
-    plan: BatchPlan, key: int, snapshot: PremiseSnapshot, id_type: pa.DataType | None = None
+    plan: BatchPlan,
+    key: int,
+    snapshot: PremiseSnapshot,
+    id_type: pa.DataType | None = None,
+    directions: tuple[str, ...] = ("project", "premise"),
 ) -> tuple[pa.Table, pa.Table]:
     """Return ``(by_project, by_premise)`` of one tile (Arrow tables of :func:`pairs_schema`).
 
     ``snapshot`` holds the premises of the tile's box. ``by_project`` lists the projects
     the tile owns in the batch's order, each with its premises best first;
     ``by_premise`` the premises the tile owns by id, each with its projects best first.
+    A direction left out of ``directions`` comes back empty.
     """
     id_type = id_type or id_type_of(snapshot)
     own = plan.owned(key)
     box = plan.box(key)
     if snapshot.n == 0:
         return _empty("project", id_type), _empty("premise", id_type)
-    by_project = _by_project(plan, snapshot, own, id_type)
-    by_premise = _by_premise(plan, snapshot, owned_rows(plan, snapshot, key), box, id_type)
+    by_project = _empty("project", id_type)
+    by_premise = _empty("premise", id_type)
+    if "project" in directions:
+        by_project = _by_project(plan, snapshot, own, id_type)
+    if "premise" in directions:
+        by_premise = _by_premise(plan, snapshot, owned_rows(plan, snapshot, key), box, id_type)
     return by_project, by_premise
