@@ -102,7 +102,10 @@ def _n(value: int) -> str:
 
 def _run(args: argparse.Namespace) -> int:
     projects, rejected = _projects(args.projects)
-    premises = _premises(args.premises, args.chunk_rows)
+    if args.spark and args.premises != "db":
+        premises = args.premises  # Spark reads the path itself (local, HDFS, S3...)
+    else:
+        premises = _premises(args.premises, args.chunk_rows)
     options = dict(radius_km=args.radius_km, k=args.k, k_premise=args.k_premise,
                    weights=_weights(args.weights), tile_km=args.tile_km, rejected=rejected)  # fmt: skip
     for r in rejected[:10]:

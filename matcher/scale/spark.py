@@ -172,6 +172,7 @@ def run_spark(
         paths = [str(p) for p in export_parquet(premises, out_path / "_work" / "premises")]
     elif isinstance(premises, str | os.PathLike):
         paths = [str(premises)]
+        catalogue_version = catalogue_version or f"parquet:{premises}"
     else:
         paths = [str(p) for p in premises]
     meta = batch_metadata(plan, weights, catalogue_version)
