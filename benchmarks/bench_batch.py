@@ -222,7 +222,14 @@ def main() -> None:
     parser.add_argument("--radius-km", type=float, default=30.0)
     parser.add_argument("--k", type=int, default=20)
     parser.add_argument("--plot", type=Path, default=REPO / "docs" / "scale_bench.png")
+    parser.add_argument("--replot", type=Path, default=None,
+                        help="print the table and plot from the JSON lines of an earlier run")  # fmt: skip
     args = parser.parse_args()
+    if args.replot is not None:
+        lines = [json.loads(t) for t in args.replot.read_text().splitlines() if t.startswith("{")]
+        _print_table(lines)
+        _plot(lines, args.plot)
+        return
     sizes = _sizes(args.sizes)
     spark_sizes = set(_sizes(args.spark_sizes))
     towns = load_towns()

@@ -34,6 +34,7 @@ __all__ = [
     "Rejected",
     "StreamedPremises",
     "parquet_files",
+    "prepared",
     "read_projects",
 ]
 
@@ -42,7 +43,8 @@ CHUNK_ROWS = 200_000
 _PREPARED = ("zone", "x_m", "y_m")
 
 
-def _prepared(frame: pd.DataFrame) -> pd.DataFrame:
+def prepared(frame: pd.DataFrame) -> pd.DataFrame:
+    """Return the frame with the territory columns the engine reads (enriched if absent)."""
     if all(c in frame.columns for c in _PREPARED) or not len(frame):
         return frame
     from matcher.territory.attributes import enrich_premises
@@ -94,7 +96,7 @@ class ParquetPremises(PremiseSource):
             try:
                 reader = pq.ParquetFile(f)
                 for batch in reader.iter_batches(batch_size=int(self.chunk_rows)):
-                    yield _prepared(batch.to_pandas())
+                    yield prepared(batch.to_pandas())
             except (OSError, ValueError) as exc:
                 if isinstance(exc, MatcherError):
                     raise
@@ -125,7 +127,7 @@ class FramePremises(PremiseSource):
 
     def chunks(self) -> Iterator[pd.DataFrame]:
         for start in range(0, len(self.frame), int(self.chunk_rows)):
-            yield _prepared(self.frame.iloc[start : start + int(self.chunk_rows)])
+            yield prepared(self.frame.iloc[start : start + int(self.chunk_rows)])
 
     def describe(self) -> dict[str, object]:
         digest = hashlib.sha256(
@@ -149,7 +151,7 @@ class StreamedPremises(PremiseSource):
 
     def chunks(self) -> Iterator[pd.DataFrame]:
         for frame in self.make_chunks():
-            yield _prepared(frame)
+            yield prepared(frame)
 
     def describe(self) -> dict[str, object]:
         return dict(self.description)

@@ -38,7 +38,7 @@ from matcher.needs import ProjectNeeds
 from matcher.scale import blocks
 from matcher.scale.output import BATCH_FILE, DIRECTIONS, remove_outputs, write_json_atomic
 from matcher.scale.score import BatchPlan, plan_batch, score_tile
-from matcher.scale.sources import PremiseSource, Rejected, _prepared
+from matcher.scale.sources import PremiseSource, Rejected, prepared
 from matcher.scale.stream import BatchSummary, batch_metadata
 from matcher.scale.tiles import tile_label, tile_zone
 
@@ -93,7 +93,7 @@ def _route_batches(plan: BatchPlan, schema: pa.Schema):
 
     def route(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
         for batch in batches:
-            block = blocks.parse(_prepared(batch.to_pandas()))
+            block = blocks.parse(prepared(batch.to_pandas()))
             index, keys = plan.grid.box_members(block.zone, block.xy[:, 0], block.xy[:, 1])
             keep = np.isin(keys, wanted)
             table = blocks.to_arrow(blocks.take(block, index[keep]), tile=keys[keep])
