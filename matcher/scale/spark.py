@@ -130,6 +130,20 @@ def _score_groups(plan_bc, id_type: pa.DataType):
     return score
 
 
+def _local_rows(paths: Sequence[str]) -> int | None:
+    """Return the rows of local Parquet files from their footers (None: not local)."""
+    import pyarrow.parquet as pq
+
+    total = 0
+    for path in paths:
+        p = Path(path)
+        if "://" in str(path) or not p.exists():
+            return None
+        files = [p] if p.is_file() else sorted(p.rglob("*.parquet"))
+        total += sum(pq.ParquetFile(f).metadata.num_rows for f in files)
+    return total
+
+
 def _spark_type(id_type: pa.DataType) -> str:
     return "long" if pa.types.is_integer(id_type) else "string"
 
@@ -181,7 +195,9 @@ def run_spark(
     t0 = time.perf_counter()
     source = spark.read.parquet(*paths)
     id_type = _id_type(source)
-    summary.premises_read = source.count()
+    summary.premises_read = _local_rows(paths)
+    if summary.premises_read is None:
+        summary.premises_read = source.count()
     if shuffle_partitions is None:
         shuffle_partitions = max(1, min(len(plan.tiles), 4 * spark.sparkContext.defaultParallelism))
     spark.conf.set("spark.sql.shuffle.partitions", str(shuffle_partitions))
@@ -208,7 +224,9 @@ def run_spark(
                     .partitionBy("zone", "tile")
                     .parquet(str(out_path / folder))
                 )
-            counts = dict(scored.groupBy("direction").count().collect())
+            counts = {d: _local_rows([str(out_path / f)]) for d, f in DIRECTIONS.items()}
+            if None in counts.values():
+                counts = dict(scored.groupBy("direction").count().collect())
         finally:
             scored.unpersist()
     plan_bc.unpersist()
