@@ -118,7 +118,8 @@ def _run(args: argparse.Namespace) -> int:
 
         spark = spark_session(args.spark_master)
         try:
-            summary = run_spark(spark, premises, projects, args.out, **options)
+            summary = run_spark(spark, premises, projects, args.out, restart=args.restart,
+                                **options)  # fmt: skip
         finally:
             spark.stop()
     else:

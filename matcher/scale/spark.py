@@ -34,6 +34,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from matcher.errors import ValidationError
 from matcher.needs import ProjectNeeds
 from matcher.scale import blocks
 from matcher.scale.output import BATCH_FILE, DIRECTIONS, remove_outputs, write_json_atomic
@@ -169,16 +170,25 @@ def run_spark(
     rejected: Sequence[Rejected] = (),
     catalogue_version: object = None,
     shuffle_partitions: int | None = None,
+    restart: bool = False,
 ) -> BatchSummary:
-    """Return the summary of the batch run by Spark into folder ``out`` (replaced).
+    """Return the summary of the batch run by Spark into folder ``out``.
 
     ``premises``: Parquet paths Spark reads, or a source (the database...) first written
     as Parquet under ``out/_work/premises``. Options and output as
-    :func:`matcher.scale.stream.run_batch`.
+    :func:`matcher.scale.stream.run_batch`; a folder holding a batch already is refused
+    unless ``restart`` (then its results are replaced).
     """
     from pyspark import StorageLevel
 
     out_path = Path(out)
+    if not restart and ((out_path / BATCH_FILE).exists() or any(out_path.glob("by_*"))):
+        raise ValidationError(
+            f"Le dossier « {out_path} » contient déjà un lot : choisissez un autre dossier ou "
+            "relancez avec --restart.",
+            field="out",
+            value=str(out_path),
+        )
     remove_outputs(out_path)
     plan = plan_batch(projects, radius_km, k, k_premise, weights, tile_km)
     if isinstance(premises, PremiseSource):
