@@ -115,3 +115,13 @@ def test_batch_run_from_the_database_equals_the_engine_on_its_catalogue(small_db
     assert len(want) > 0
     C.assert_same(got.by_project, want, "project")
     assert isinstance(got.metadata["catalogue_version"], int)
+
+
+def test_the_spark_run_refuses_a_folder_holding_a_batch(tmp_path):
+    pytest.importorskip("pyspark", reason="pyspark absent (extra dev ou scale)")
+    from matcher.errors import ValidationError
+    from matcher.scale.spark import run_spark
+
+    (tmp_path / "_batch.json").write_text("{}")
+    with pytest.raises(ValidationError, match="contient déjà un lot"):
+        run_spark(None, tmp_path / "p.parquet", C.projects(2), tmp_path)
