@@ -117,14 +117,16 @@ def _projects_table(needs) -> pd.DataFrame:
     return pd.DataFrame({f: [getattr(p, f) for p in needs] for f in fields})
 
 
+# Peak memory from /proc (VmHWM): ru_maxrss survives exec, so a child would report the
+# parent's size at fork.
 STREAM_CHILD = """
-import json, resource, sys, time
-sys.argv = ["matcher", *sys.argv[1:]]
+import json, sys, time
 from matcher.cli import main
 t0 = time.perf_counter()
 code = main(sys.argv[1:])
+hwm = [line for line in open("/proc/self/status") if line.startswith("VmHWM")][0]
 print(json.dumps({"code": code, "seconds": time.perf_counter() - t0,
-                  "peak_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}))
+                  "peak_kb": int(hwm.split()[1])}))
 """
 
 
@@ -176,11 +178,14 @@ def duckdb_reference(snap, plan, k: int) -> dict:
     con.execute("CREATE TABLE p AS SELECT i, x, y, ST_Point(x, y) AS g FROM p0")
     con.execute("CREATE TABLE q AS SELECT q, tx, ty, rg, ST_Point(tx, ty) AS g FROM q0")
     rg_max = float(P[:, P_RADIUS_GRID].max())
+    # one constant distance keeps DuckDB's SPATIAL_JOIN operator (a per-row radius in the
+    # join turns it into a nested loop); each project's own radius filters afterwards
     con.execute(f"""
-        CREATE TABLE pairs AS
-        SELECT q.q, p.i, ST_Distance(p.g, q.g) AS d FROM q JOIN p
-        ON ST_DWithin(p.g, q.g, {rg_max!r}) WHERE ST_Distance(p.g, q.g) <= q.rg
+        CREATE TABLE cand AS
+        SELECT q.q, p.i, ST_Distance(p.g, q.g) AS d, q.rg FROM q JOIN p
+        ON ST_DWithin(p.g, q.g, {rg_max!r})
     """)
+    con.execute("CREATE TABLE pairs AS SELECT q, i, d FROM cand WHERE d <= rg")
     count = con.execute("SELECT count(*) FROM pairs").fetchone()[0]
     t_join = time.perf_counter() - t0
     con.execute(f"""
@@ -311,6 +316,7 @@ def _plot(lines: list[dict], path: Path) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    lines = sorted(lines, key=lambda li: li["premises"] * li["projects"])
     x = np.array([li["premises"] * li["projects"] for li in lines], dtype=float)
     fig, ax = plt.subplots(figsize=(7, 4.5), dpi=110)
     for name, label in (("engine_s", "moteur, catalogue entier (1 sens)"),

@@ -17,9 +17,10 @@ from matcher.geo import to_projected
 
 REPO = Path(__file__).resolve().parents[2]
 
+# VmHWM of /proc: ru_maxrss survives exec, so a child would start at its parent's size.
 CHILD = textwrap.dedent(
     """
-    import json, resource, sys
+    import json, sys
     import pandas as pd
     from matcher.needs import ProjectNeeds
     from matcher.scale.sources import ParquetPremises
@@ -27,10 +28,14 @@ CHILD = textwrap.dedent(
 
     table = pd.read_parquet(sys.argv[2])
     needs = [ProjectNeeds(**r) for r in table.to_dict("records")]
-    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    def hwm_kb():
+        with open("/proc/self/status") as status:
+            return int(next(t for t in status if t.startswith("VmHWM")).split()[1])
+
+    before = hwm_kb()
     s = run_batch(ParquetPremises(sys.argv[1], chunk_rows=20_000), needs, sys.argv[3],
                   radius_km=20.0, k=10, tile_km=40.0, progress=False)
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    peak = hwm_kb()
     print(json.dumps({"before_kb": before, "peak_kb": peak, "pairs": s.pairs_by_premise,
                       "tiles": s.tiles}))
     """
