@@ -22,6 +22,7 @@ from typing import Final
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from matcher.engine import kernels as KN
 from matcher.engine.batch import batch_rows, spatial_order
@@ -79,8 +80,10 @@ class BatchPlan:
     owner: np.ndarray  # (m,) int64 tile key owning each project
     _box: dict[int, np.ndarray] = field(default_factory=dict, repr=False)
     _own: dict[int, np.ndarray] = field(default_factory=dict, repr=False)
+    _ids: pa.Array = field(init=False, repr=False)  # project ids as one Arrow array
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "_ids", pa.array(self.project_ids.astype(str), type=pa.string()))
         params = np.array([q.params for q in self.queries]).reshape(-1, N_P)
         index, keys = self.grid.box_members(params[:, P_ZONE], params[:, P_TX], params[:, P_TY])
         for key in np.unique(keys):
@@ -100,6 +103,10 @@ class BatchPlan:
     def box(self, key: int) -> np.ndarray:
         """Return the indices of the projects in a tile's box (in the batch's order)."""
         return self._box.get(int(key), np.empty(0, dtype=np.int64))
+
+    def ids_of(self, index: np.ndarray) -> pa.Array:
+        """Return the ids of projects (batch positions) as an Arrow array (one C++ take)."""
+        return pc.take(self._ids, pa.array(np.asarray(index, dtype=np.int64)))
 
 
 def plan_batch(
@@ -179,7 +186,7 @@ def _by_project(plan: BatchPlan, snapshot: PremiseSnapshot, own: np.ndarray, id_
     _, _, dist = KN.score_pairs(flat, q_idx, snapshot.columns, batch.arrays(), snapshot.geometry)
     return pa.table(
         {
-            "project_id": pa.array(plan.project_ids[own][q_idx].astype(str), type=pa.string()),
+            "project_id": plan.ids_of(own[q_idx]),
             "premise_id": _id_array(snapshot.ids_of(flat)),
             "rank": (np.nonzero(mask)[1] + 1).astype(np.int32),
             "score_0_100": totals[mask],
@@ -241,9 +248,9 @@ def _by_premise(plan: BatchPlan, snapshot: PremiseSnapshot, owned: np.ndarray, b
         )
     if not parts:
         return _empty("premise", id_type)
-    table = pa.concat_tables(parts)
-    # rows come in snapshot order (zone, cell, id): sort by premise id for a stable output
-    return table.sort_by([("premise_id", "ascending"), ("rank", "ascending")])
+    # premises in snapshot order (zone, grid cell, id), each with its projects best first:
+    # deterministic, and readers sort (read_batch does)
+    return pa.concat_tables(parts)
 
 
 def id_type_of(snapshot: PremiseSnapshot) -> pa.DataType:
@@ -268,7 +275,7 @@ def score_tile(
 
     ``snapshot`` holds the premises of the tile's box. ``by_project`` lists the projects
     the tile owns in the batch's order, each with its premises best first;
-    ``by_premise`` the premises the tile owns by id, each with its projects best first.
+    ``by_premise`` the premises the tile owns (snapshot order), each with its projects best first.
     A direction left out of ``directions`` comes back empty.
     """
     id_type = id_type or id_type_of(snapshot)
