@@ -6,6 +6,8 @@ source scripts/bootstrap.sh "dev"
 # Real browser (Debian's Chromium, driven by Playwright) and a real PostgreSQL server.
 # poppler-utils: pdftotext reads the fund's committee packs and reports in tests/fund/
 apt_install chromium chromium-driver postgresql fonts-dejavu-core poppler-utils
+# Java for the Spark tests of the batch (pyspark in local mode; no jar is downloaded).
+apt_install openjdk-17-jre-headless
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
 .venv/bin/python -m matcher territory build
 .venv/bin/ruff check matcher tests benchmarks app_pages app.py

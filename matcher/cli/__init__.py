@@ -24,6 +24,7 @@ COMMAND_MODULES = (
     "matcher.cli.storage",
     "matcher.cli.fund",
     "matcher.cli.learn",
+    "matcher.cli.batch",
 )
 
 
