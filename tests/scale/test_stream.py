@@ -184,7 +184,7 @@ def test_unplaced_premises_are_counted_and_rejected_projects_listed(tmp_path):
     needs, rejected = read_projects(rows)
     assert [p.project_id for p in needs] == ["A"]
     assert [(r.line, r.project_id) for r in rejected] == [(2, "B"), (3, "C"), (4, "A")]
-    assert "lieu visé" in rejected[0].reason and "type de projet inconnu" in rejected[1].reason
+    assert "lieu visé" in rejected[0].reason and "type inconnu « nope »" in rejected[1].reason
     assert "en double" in rejected[2].reason
     summary = run_batch(FramePremises(frame, 100), needs, tmp_path / "out", radius_km=10.0,
                         rejected=rejected, progress=False)  # fmt: skip
