@@ -33,6 +33,7 @@ from matcher.services._common import (
     target_organisation,
     transaction,
 )
+from matcher.services.catalogue import record_removal
 from matcher.services.fields import PREMISE_REQUIRED, PREMISE_RULES, clean_values, usual_warnings
 from matcher.services.premise_access import (  # noqa: F401 - _load is used by other services
     _load,
@@ -467,7 +468,8 @@ def delete_premise(
         old = {k: view[k] for k in (*PREMISE_DATA_FIELDS, *PREMISE_DETAIL_FIELDS)}
         s.query(PremisePhoto).filter(PremisePhoto.premise_id == premise_id).delete()
         s.delete(premise)
-        bump_catalogue(s)
+        # a deleted row cannot be read back: the engine's snapshot learns it from this log
+        record_removal(s, premise_id, bump_catalogue(s))
         s.flush()
         audit(s, actor, "delete", "premise", premise_id, old, None)
         return view

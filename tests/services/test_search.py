@@ -47,6 +47,19 @@ def test_search_is_never_stale_after_an_edit(world):
     assert "surface" in row["failed"]
 
 
+def test_a_deleted_premise_leaves_the_warm_engine_at_once(world):
+    made = premises.create_premise(
+        world.owner_a,
+        {"kind": "shop", "name": "Supprimée", "lon": 5.37, "lat": 45.95, "floor_area_m2": 200},
+    )
+    before = search.search_premises(world.holder_a, NEEDS, k=50, include_failed=True)
+    assert made["id"] in set(before.table["premise_id"])  # the engine holds it (warm)
+    premises.delete_premise(world.owner_a, made["id"], made["version"])
+    after = search.search_premises(world.holder_a, NEEDS, k=50, include_failed=True)
+    assert after.catalogue_version > before.catalogue_version
+    assert made["id"] not in set(after.table["premise_id"])
+
+
 def test_explanation_in_french(world):
     exp = search.explain_premise(world.holder_a, NEEDS, world.premise_a)
     assert exp.lines and all(isinstance(line, str) for line in exp.lines)
