@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from matcher.errors import MatcherError
+from app_pages import _common as ui
+
 from matcher.services._common import Actor
 from matcher.services.learning import learned_weights_view, weights_for_search
 
@@ -22,10 +23,8 @@ def render_learned_weights(
     Demain and small towns, rural communes, métropoles; share of the top 10 outside
     métropoles before and after).
     """
-    try:
-        view = learned_weights_view(actor, project_type)
-    except MatcherError as exc:
-        st.error(str(exc))
+    view = ui.call(learned_weights_view, actor, project_type)
+    if view is None:  # the service's French message is shown
         return None
     st.subheader("Poids experts ou poids appris")
     choices = view.choices
@@ -52,8 +51,4 @@ def render_learned_weights(
     if view.per_territory is not None:
         st.markdown("**Contrôle par territoire** (mandat territorial du fonds)")
         st.dataframe(view.per_territory, hide_index=True)
-    try:
-        return weights_for_search(actor, project_type, choice)
-    except MatcherError as exc:
-        st.error(str(exc))
-        return None
+    return ui.call(weights_for_search, actor, project_type, choice)

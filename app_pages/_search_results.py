@@ -10,7 +10,7 @@ import streamlit as st
 from app_pages import _common as ui
 from app_pages import _forms as forms
 from matcher import exports, mapview
-from matcher.services import photos, results, shortlists
+from matcher.services import decisions, photos, results, shortlists
 from matcher.services import premises as premise_service
 from matcher.services import requests as request_service
 
@@ -127,6 +127,16 @@ def _exports(actor, table, needs, weights, labels, premise_id: int, row: dict[st
     st.caption("Les exports reprennent l'explication de chaque local, en français, heure de Paris.")
 
 
+def _explanation_opened(actor, premise_id: int, chosen: bool) -> None:
+    """Record, once per list, that the user opened a premise's explanation (not the default)."""
+    list_id = st.session_state.get("search_list_id")
+    seen = st.session_state.setdefault("search_explained", set())
+    if list_id is None or not chosen or (list_id, premise_id) in seen:
+        return
+    seen.add((list_id, premise_id))
+    ui.call(decisions.record_action, actor, premise_id, "explanation_opened", list_id=list_id)
+
+
 def show_results(actor, projects: dict[int, str], labels: dict[str, str]) -> None:
     """Draw the stored search results (session state) and what the user can do with them."""
     table = st.session_state["search_result"]
@@ -199,6 +209,7 @@ def show_results(actor, projects: dict[int, str], labels: dict[str, str]) -> Non
             st.markdown(f"- {line}")
         for reason in ui.failed_reasons(explanation):
             st.warning(f"Contrainte non satisfaite : {reason}")
+        _explanation_opened(actor, int(selected), selected != next(iter(names)))
         _details(actor, int(selected))
         _exports(actor, table, needs, weights, labels, int(selected), row, project_name)
 

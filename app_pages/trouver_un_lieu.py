@@ -7,8 +7,10 @@ import streamlit as st
 from app_pages import _common as ui
 from app_pages import _forms as forms
 from app_pages import _search_results as results_ui
+from app_pages._learning import render_learned_weights
 from matcher.domain import PROJECT_TYPES, TENURES
-from matcher.services import places, results
+from matcher.services import decisions, places, results
+from matcher.services import learning as learning_service
 from matcher.services import projects as project_service
 from matcher.services.fields import PROJECT_FIELDS as F
 
@@ -165,12 +167,27 @@ if submitted:
             "ground_floor_required": ground,
         }
         weights = {code: st.session_state[f"search_w_{code}"] for code in labels}
+        source = "expert" if weights == presets.get(project_type) else "user"
+        choice = st.session_state.get("search_learned_choice") or "expert"
+        learned = (
+            ui.call(learning_service.weights_for_search, actor, project_type, choice)
+            if choice != "expert"
+            else None
+        )
+        if learned is not None:  # the learned weights, chosen below, replace the sliders
+            weights, source = learned, "learned"
         try:
             with st.spinner("Recherche en cours…"):
                 found = svc.search_premises(actor, needs, weights, k=50)
         except Exception as exc:  # noqa: BLE001 - the service's French message, under its field
             msgs.show(exc)
         else:
+            # a list shown for a project is what the ranker later learns from
+            st.session_state["search_list_id"] = (
+                ui.call(decisions.record_search, actor, project_id, found, weights_source=source)
+                if project_id is not None
+                else None
+            )
             st.session_state["search_result"] = found.table
             st.session_state["search_needs"] = results.read_needs(needs)
             st.session_state["search_weights"] = weights
@@ -181,3 +198,6 @@ if submitted:
 
 if st.session_state.get("search_result") is not None:
     results_ui.show_results(actor, projects, labels)
+
+with st.expander("Poids experts ou poids appris (pour la prochaine recherche)"):
+    render_learned_weights(actor, project_type or "hybrid", key="search_learned")

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from matcher.errors import NotFound, PermissionDenied
+from matcher.services import decisions as learning_events
 from matcher.services._common import Actor, audit, check_actor, transaction
 from matcher.services.fields import clean_message
 from matcher.services.premise_access import _load as load_premise
@@ -85,6 +86,10 @@ def create_request(
             return request.id
 
         request_id, created = create_once(s, actor, token, "request", create)
+        if created and project_id is not None:  # a decision the ranker learns from
+            learning_events.record_action(
+                actor, premise_id, "request_sent", project_id=project_id, session=s
+            )
         request = s.get(PremiseRequest, request_id)
         view = _view(request, premise, s.get(Organisation, actor.organisation_id).name, actor)
         view["replayed"] = not created

@@ -16,6 +16,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from matcher.errors import NotFound, PermissionDenied, ValidationError
+from matcher.services import decisions as learning_events
 from matcher.services._common import Actor, audit, check_actor, jsonable, transaction
 from matcher.services.fields import clean_message
 from matcher.services.premise_access import _load as load_premise
@@ -248,6 +249,8 @@ def keep_in_project(
                     "id"
                 ]
         view = keep_match(actor, shortlist_id, premise_id, session=s, **match)
+        # a decision the ranker learns from (matched to the latest list that showed it)
+        learning_events.record_action(actor, premise_id, "kept", project_id=project_id, session=s)
         view["shortlist_id"] = shortlist_id
         view["list_name"] = s.get(Shortlist, shortlist_id).name
         return view

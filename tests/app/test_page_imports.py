@@ -24,16 +24,7 @@ FORBIDDEN_CALLS = {"open", "read_bytes", "write_bytes", "read_text", "write_text
 
 #: (page, module) -> why it is still there. Remove an entry once its page is fixed.
 KNOWN_EXCEPTIONS: dict[tuple[str, str], str] = {
-    ("_import.py", "matcher.ingestion"): "import section: rewritten over an upload service",
-    ("_import.py", "matcher.ingestion.mapping"): "import section: rewritten over an upload service",
-    ("_import.py", "tempfile"): "import section: the upload service will own the temporary folder",
-    ("_import.py", "pathlib"): "import section: the upload service will own the temporary folder",
-    ("_import.py", "call:write_bytes"): "import section: the upload service will write the file",
-    ("_import.py", "call:mkdtemp"): "import section: the upload service will own the folder",
     ("accueil.py", "matcher.keyfigures"): "home page: key figures move to a territory service",
-    ("portefeuille.py", "matcher.keyfigures"): "fund pages: indicators move to the fund service",
-    ("portefeuille.py", "importlib"): "fund pages: the optimiser is looked up dynamically",
-    ("connexion.py", "matcher.auth"): "login page: session logic moves to a session service",
 }
 
 

@@ -31,7 +31,7 @@ def searched(page, actors):
 
 def test_search_lists_ranked_results_with_explanation(searched):
     at = searched
-    caption = texts(at, "caption")[0]
+    caption = next(t for t in texts(at, "caption") if "classé(s) en" in t)
     assert "classé(s) en" in caption and int(caption.split()[0]) > 0
     options = at.selectbox(key="search_selected").options
     assert options[0].startswith("n°1 — ")
@@ -104,7 +104,7 @@ def test_compare_three_premises_side_by_side(searched):
     ids = [int(i) for i in at.session_state["search_result"]["premise_id"].iloc[:3]]
     at.multiselect(key="search_compare").set_value(ids).run()
     assert not at.exception
-    compare = at.dataframe[-1].value
+    compare = next(d.value for d in at.dataframe if "Score /100" in d.value.index)
     assert compare.shape[1] == len(ids)
     assert "Score /100" in compare.index and "Localisation" in compare.index
     assert all(str(v).endswith("/100") for v in compare.loc["Localisation"])
@@ -196,6 +196,34 @@ def test_choosing_a_project_fills_the_search_and_keeps_into_it(page, actors):
         )
         or other["id"] == project["id"]
     )
+
+
+def test_a_search_for_a_project_records_what_the_ranker_learns_from(page, actors):
+    from matcher.services import decisions
+
+    holder = actors["holder"]
+    project = _project_with_target(holder)
+    before = decisions.decision_events(holder)
+    at = page("trouver_un_lieu", holder)
+    at.selectbox(key="search_project").set_value(project["id"]).run()
+    button(at, "Rechercher").click().run()
+    assert not at.exception
+    list_id = at.session_state["search_list_id"]
+    first = at.selectbox(key="search_selected").value
+    second = next(i for i in at.session_state["search_result"]["premise_id"] if i != first)
+    at.selectbox(key="search_selected").set_value(second).run()  # the user opens another one
+    at.run()  # a rerun records nothing more
+    button(at, "Garder ce local").click().run()
+    events = decisions.decision_events(holder)
+    assert len(events.lists) == len(before.lists) + 1
+    shown = events.items[events.items["list_id"] == list_id]
+    assert len(shown) == len(at.session_state["search_result"])
+    mine = events.actions[events.actions["list_id"] == list_id]
+    kept = at.session_state["search_selected"]
+    assert sorted(zip(mine["premise_id"], mine["action"], strict=True)) == sorted(
+        [(kept, "explanation_opened"), (kept, "kept")]
+    )
+    assert any(e.label.startswith("Poids experts ou poids appris") for e in at.expander)
 
 
 def test_a_new_search_asks_which_project_before_keeping(searched, actors):

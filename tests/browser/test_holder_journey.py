@@ -17,6 +17,7 @@ import time
 import pytest
 
 from .conftest import PASSWORDS
+from .test_app_browser import RUN_COUNTER, _after_run
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.xdist_group("browser")]
 
@@ -38,11 +39,16 @@ def _idle(page) -> None:
 
 def _context(browser, *, phone: bool = False):
     if phone:
-        return browser.new_context(
+        context = browser.new_context(
             viewport={"width": 390, "height": 844}, user_agent=PHONE_UA, is_mobile=True,
             has_touch=True, device_scale_factor=2, accept_downloads=True, locale="fr-FR",
         )  # fmt: skip
-    return browser.new_context(viewport={"width": 1280, "height": 1000}, accept_downloads=True)
+    else:
+        context = browser.new_context(
+            viewport={"width": 1280, "height": 1000}, accept_downloads=True
+        )
+    context.add_init_script(RUN_COUNTER)  # waits are for the run an action caused
+    return context
 
 
 def _login(page, app_url: str, role: str = "holder") -> None:
@@ -78,17 +84,14 @@ def _choose(page, label: str, option: str) -> None:
     select = page.get_by_test_id("stSelectbox").filter(has_text=label).first
     select.scroll_into_view_if_needed()
     select.click()
-    page.locator("[role=option]").filter(
-        has_text=re.compile(f"^{re.escape(option)}$")
-    ).first.click()
-    _idle(page)
+    choice = page.locator("[role=option]").filter(has_text=re.compile(f"^{re.escape(option)}$"))
+    _after_run(page, choice.first.click)
 
 
 def _type_commune(page, label: str, name: str) -> None:
     box = page.get_by_label(label)
     box.fill(name)
-    box.press("Enter")
-    _idle(page)
+    _after_run(page, lambda: box.press("Enter"))
 
 
 def _download(page, button: str) -> bytes:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from .test_app_browser import TIMEOUT_MS, _idle, _login, _open
+from .test_app_browser import RUN_COUNTER, TIMEOUT_MS, _idle, _login, _open
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.xdist_group("browser")]
 
@@ -22,6 +22,7 @@ CNIG_FILE = CNIG / "friches_standard_extrait.csv"
 
 def test_owner_imports_a_real_cnig_file_with_the_default_mapping(browser, app_url, artifacts):
     context = browser.new_context(viewport={"width": 1280, "height": 1600}, accept_downloads=True)
+    context.add_init_script(RUN_COUNTER)  # _open waits for the run its click caused
     page = context.new_page()
     page.set_default_timeout(TIMEOUT_MS)
     start = time.perf_counter()

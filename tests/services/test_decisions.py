@@ -90,7 +90,9 @@ def test_an_action_on_a_premise_never_shown_is_kept_and_reported(world):
     D.record_shown_list(world.holder_a, world.project_a, _table([world.premise_a]))
     D.record_action(world.holder_a, world.premise_b, "kept", project_id=world.project_a)
     events = D.decision_events(world.admin)
-    assert events.actions["list_id"].isna().tolist() == [True]
+    unlisted = events.actions[events.actions["list_id"].isna()]
+    # the world's request was sent before any list was recorded: unlisted too
+    assert sorted(unlisted["action"]) == ["kept", "request_sent"]
     data = training_frame(events)
     assert any("aucune liste du projet" in p for p in data.problems)
 
@@ -170,7 +172,9 @@ def test_purge_deletes_old_events_only_and_is_audited(world):
     assert (summary["lists"], summary["items"], summary["actions"]) == (1, 1, 1)
     with session_scope(write=False) as s:
         assert [r.id for r in s.scalars(select(DecisionList))] == [new]
-        assert s.scalars(select(DecisionAction)).first() is None
+        assert (
+            s.scalars(select(DecisionAction).where(DecisionAction.list_id == old)).first() is None
+        )
         entry = s.scalars(select(AuditEntry).where(AuditEntry.entity == "decision_events")).one()
         assert entry.new_values["lists"] == 1
 
@@ -181,3 +185,29 @@ def test_retention_period_comes_from_the_environment(monkeypatch):
     monkeypatch.setenv("MATCHER_DECISION_RETENTION_DAYS", "zéro")
     with pytest.raises(ValidationError, match="MATCHER_DECISION_RETENTION_DAYS"):
         D.retention_days()
+
+
+def test_keeping_asking_and_the_funds_decisions_are_recorded_by_the_services(world):
+    from matcher.services import deals, projects, requests, shortlists
+
+    list_id = D.record_shown_list(
+        world.holder_a, world.project_a, _table([world.premise_a, world.premise_b])
+    )
+    shortlists.keep_in_project(world.holder_a, world.project_a, world.premise_a)
+    requests.create_request(
+        world.holder_a, world.premise_b, "Pouvons-nous visiter ?", project_id=world.project_a
+    )
+    requests.create_request(world.holder_a, world.premise_b, "Sans projet")  # not learnable
+    project = projects.get_project(world.holder_a, world.project_a)
+    if not project["applied_to_fund"]:
+        projects.apply_to_fund(world.holder_a, world.project_a, project["version"])
+    deals.create_deal(world.fund, world.project_a, premise_id=world.premise_a)
+    actions = D.decision_events(world.admin).actions
+    mine = actions[actions["list_id"] == list_id]
+    assert sorted(zip(mine["premise_id"], mine["action"], strict=True)) == sorted(
+        [(world.premise_a, "kept"), (world.premise_b, "request_sent"),
+         (world.premise_a, "deal_opened")]
+    )  # fmt: skip
+    # the world's request (before any list) and these three; a request without a project
+    # says nothing of a project and is not recorded
+    assert len(actions) == 4
