@@ -27,6 +27,7 @@ from matcher.domain import (
     ROLES,
     TENURES,
 )
+from matcher.fund.stages import COMMITTEE_DECISIONS
 
 PARIS = ZoneInfo("Europe/Paris")
 
@@ -56,6 +57,11 @@ ACTION_LABELS: dict[str, str] = {
     "login": "Connexion",
     "logout": "Déconnexion",
     "end_sessions": "Sessions fermées par un administrateur",
+    "reopen": "Réouverture du dossier",
+    "committee": "Décision du comité",
+    "photo_add": "Photo ajoutée",
+    "photo_delete": "Photo supprimée",
+    "purge": "Purge des décisions anciennes",
 }
 
 #: What each audited kind of object is called.
@@ -70,6 +76,9 @@ ENTITY_LABELS: dict[str, str] = {
     "request": "Demande",
     "invitation": "Invitation",
     "import_batch": "Import",
+    "fund_scenario": "Scénario de portefeuille",
+    "decision_events": "Journal des décisions (apprentissage)",
+    "pseudonym_key": "Clé de pseudonymisation",
 }
 
 #: French label of every field that may appear in old or new values.
@@ -106,6 +115,9 @@ FIELD_LABELS: dict[str, str] = {
     "contact_email": "E-mail de contact",
     "contact_phone": "Téléphone de contact",
     "internal_notes": "Notes internes",
+    "description": "Description",
+    "links": "Photos et liens",
+    "photo_id": "N° de la photo",
     # projects
     "project_type": "Type de projet",
     "activities": "Activités",
@@ -131,6 +143,7 @@ FIELD_LABELS: dict[str, str] = {
     "qpv_target": "Vise un quartier prioritaire",
     "applied_to_fund": "Candidature au fonds",
     "applied_at": "Date de candidature",
+    "hosts_public_service": "Accueille un service public",
     # deals
     "project_id": "N° du projet",
     "premise_id": "N° du local",
@@ -143,6 +156,30 @@ FIELD_LABELS: dict[str, str] = {
     "officer_id": "N° du chargé d'investissement",
     "reason": "Motif",
     "note_id": "N° de la note",
+    "checklist": "Liste de contrôle de l'audit",
+    "opened_on": "Date d'ouverture du lieu",
+    "committee_decision": "Décision du comité",
+    "committee_ticket_eur": "Ticket décidé par le comité (€)",
+    "committee_conditions": "Conditions du comité",
+    "committee_date": "Date du comité",
+    "decision": "Décision",
+    "conditions": "Conditions",
+    "date": "Date",
+    # portfolio scenarios
+    "budget_eur": "Budget (€)",
+    "min_ticket_eur": "Ticket minimum (€)",
+    "max_ticket_eur": "Ticket maximum (€)",
+    "min_share_outside_metropoles": "Part minimale hors métropoles",
+    "min_share_qpv": "Part minimale en QPV",
+    "max_share_per_region": "Part maximale par région",
+    "must_include": "Dossiers imposés",
+    "must_exclude": "Dossiers exclus",
+    # decision events (learning)
+    "cutoff": "Supprimé avant le",
+    "retention_days": "Durée de conservation (jours)",
+    "lists": "Listes supprimées",
+    "items": "Lignes supprimées",
+    "actions": "Actions supprimées",
     # accounts and organisations
     "email": "E-mail",
     "display_name": "Nom affiché",
@@ -177,6 +214,7 @@ ENTITY_FIELD_LABELS: dict[tuple[str, str], str] = {
     ("import_batch", "status"): "Résultat",
     ("request", "status"): "Statut de la demande",
     ("project", "status"): "Statut du projet",
+    ("deal", "decision"): "Décision du comité",
 }
 
 _IMPORT_MODES = {"all_or_nothing": "Tout ou rien", "valid_only": "Lignes valides seulement"}
@@ -195,6 +233,7 @@ VOCABULARIES: dict[str, Mapping[str, str]] = {
     "stage": DEAL_STAGES,
     "role": ROLES,
     "mode": _IMPORT_MODES,
+    "committee_decision": COMMITTEE_DECISIONS,
 }
 ENTITY_VOCABULARIES: dict[tuple[str, str], Mapping[str, str]] = {
     ("organisation", "kind"): ROLES,
@@ -202,6 +241,7 @@ ENTITY_VOCABULARIES: dict[tuple[str, str], Mapping[str, str]] = {
     ("import_batch", "status"): {"committed": "Importé", "refused": "Refusé (rien écrit)"},
     ("request", "status"): {"open": "Ouverte", "answered": "Répondue", "closed": "Close"},
     ("project", "status"): {"draft": "Brouillon", "active": "Actif", "closed": "Clos"},
+    ("deal", "decision"): COMMITTEE_DECISIONS,
 }
 
 

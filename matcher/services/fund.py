@@ -69,7 +69,7 @@ def _place(premise: Mapping[str, Any], project: Mapping[str, Any]) -> tuple[Any,
     return None, project.get("target_lon"), project.get("target_lat")
 
 
-def indicator_inputs(
+def _indicator_inputs(
     deal: Mapping[str, Any],
     premise: Mapping[str, Any],
     project: Mapping[str, Any],
@@ -117,17 +117,17 @@ def _records(s: Session, deal: Deal) -> tuple[dict, dict, dict]:
     return project, premise, flags
 
 
-def compute_for(
+def _compute_for(
     view: Mapping[str, Any], premise: Mapping, project: Mapping, flags: Mapping
 ) -> dict[str, Any]:
     """Return planned, actual (None before opening), committee and gap indicators of a deal."""
     _code, lon, lat = _place(premise, project)
     covered = population_newly_covered_many(np.array([lon if lon is not None else np.nan]),
                                             np.array([lat if lat is not None else np.nan]))[0]  # fmt: skip
-    rows = [indicator_inputs(view, premise, project, flags, "planned")]
+    rows = [_indicator_inputs(view, premise, project, flags, "planned")]
     actual_inputs = (view.get("impact") or {}).get("actual") or {}
     if actual_inputs:
-        rows.append(indicator_inputs(view, premise, project, flags, "actual"))
+        rows.append(_indicator_inputs(view, premise, project, flags, "actual"))
     frame = pd.DataFrame(rows)
     frame["population_newly_covered"] = covered
     out = impact_lib.compute(frame)
@@ -170,7 +170,7 @@ def deal_indicators(
         deal = load_deal(s, actor, deal_id)
         project, premise, flags = _records(s, deal)
         view = _view(deal, s.get(Project, deal.project_id))
-    result = compute_for(view, premise, project, flags)
+    result = _compute_for(view, premise, project, flags)
     result["flags"] = flags
     result["rows"] = impact_lib.indicator_rows(result["planned"])
     result["actual_rows"] = impact_lib.indicator_rows(result["actual"]) if result["actual"] else []
@@ -214,7 +214,7 @@ def record_committee_decision(
         view = _view(deal, s.get(Project, deal.project_id))
         view["committee_ticket_eur"] = checked["ticket_eur"]
         view["committee_date"] = checked["date"]
-        planned = compute_for({**view, "impact": {**(deal.impact or {}), "committee": None}},
+        planned = _compute_for({**view, "impact": {**(deal.impact or {}), "committee": None}},
                               premise, project, flags)["planned"]  # fmt: skip
         frozen = {k: planned.get(k) for k in KEY_INDICATORS}
         frozen["date"] = checked["date"].isoformat()

@@ -52,12 +52,12 @@ def _value(entity: str, name: str, value: Any) -> str:
     return spec.format(value)
 
 
-def change_lines(
+def _change_lines(
     entity: str, old: Mapping[str, Any] | None, new: Mapping[str, Any] | None
 ) -> list[str]:
     """Return one French line per changed field of an audit row.
 
-    >>> change_lines("premise", {"status": "available", "floor_area_m2": 120.0},
+    >>> _change_lines("premise", {"status": "available", "floor_area_m2": 120.0},
     ...              {"status": "reserved", "floor_area_m2": 140.0})
     ['Statut : Disponible → Réservé', 'Surface de plancher : 120 m² → 140 m²']
     """
@@ -118,7 +118,7 @@ def object_history(
     """Return the history of a premise or a project, newest first, in French.
 
     Each entry: ``at`` (UTC time), ``who`` (name or e-mail), ``action``
-    (French label) and ``changes`` (French lines, see :func:`change_lines`).
+    (French label) and ``changes`` (French lines, see :func:`_change_lines`).
     """
     with transaction(session, write=False) as s:
         check_actor(s, actor)
@@ -140,7 +140,7 @@ def object_history(
                     "at": at,
                     "who": name or email or "import ou système",
                     "action": ACTION_LABELS.get(entry.action, entry.action),
-                    "changes": change_lines(entity, entry.old_values, entry.new_values),
+                    "changes": _change_lines(entity, entry.old_values, entry.new_values),
                 }
             )
         return out

@@ -36,12 +36,12 @@ MAX_PHOTOS: Final[int] = 6
 _FORMATS = {"JPEG", "PNG", "WEBP"}
 
 
-def reencode(data: bytes, filename: str = "photo") -> tuple[bytes, int, int]:
+def _reencode(data: bytes, filename: str = "photo") -> tuple[bytes, int, int]:
     """Return (JPEG bytes, width, height) of an uploaded picture; raise ValidationError.
 
     >>> from PIL import Image
     >>> buf = io.BytesIO(); Image.new("RGB", (3000, 1500), "white").save(buf, "PNG")
-    >>> out, w, h = reencode(buf.getvalue())
+    >>> out, w, h = _reencode(buf.getvalue())
     >>> out[:3], (w, h)
     (b'\\xff\\xd8\\xff', (1600, 800))
     """
@@ -94,7 +94,7 @@ def add_photo(
     session: Session | None = None,
 ) -> dict[str, Any]:
     """Return the stored photo's description (id, size) after adding it to a premise."""
-    stored, width, height = reencode(data, filename)
+    stored, width, height = _reencode(data, filename)
     caption = clean_message("caption", caption, required=False)
     with transaction(session) as s:
         _load_managed(s, actor, premise_id, "ajout de photo")

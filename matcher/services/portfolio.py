@@ -95,10 +95,10 @@ def pipeline_frame(actor: Actor, *, session: Session | None = None) -> pd.DataFr
                     **{f"actual_{k}": actual.get(k) for k in impact_lib.INPUT_FIELDS},
                 }
             )
-    return indicators_frame(pd.DataFrame(rows))
+    return _indicators_frame(pd.DataFrame(rows))
 
 
-def indicators_frame(deals: pd.DataFrame) -> pd.DataFrame:
+def _indicators_frame(deals: pd.DataFrame) -> pd.DataFrame:
     """Return ``deals`` with commune flags and planned / actual indicators (vectorised)."""
     if deals.empty:
         return deals
@@ -150,7 +150,7 @@ def committed_eur(frame: pd.DataFrame) -> float:
     return float(frame.loc[committed, "ticket_eur"].fillna(0).sum())
 
 
-def candidates_frame(frame: pd.DataFrame) -> pd.DataFrame:
+def _candidates_frame(frame: pd.DataFrame) -> pd.DataFrame:
     """Return the optimiser's candidates: open deals not yet approved, with a ticket."""
     if frame.empty:
         return pd.DataFrame(columns=["deal_id", "ticket_eur", "impact", "outside_metropole",
@@ -284,14 +284,14 @@ def run_scenario(
     frame = pipeline_frame(actor)
     with transaction(write=False) as s:
         scenario = _scenario_of(s, actor, rules)
-    cand = candidates_frame(frame)
+    cand = _candidates_frame(frame)
     return optimise(cand, scenario), cand
 
 
 def compare_scenarios(actor: Actor, scenarios: Iterable[Mapping[str, Any] | int]) -> pd.DataFrame:
     """Return the scenarios side by side: rules, deals chosen, amount, impact, binding rules."""
     frame = pipeline_frame(actor)
-    cand = candidates_frame(frame)
+    cand = _candidates_frame(frame)
     columns = {}
     with transaction(write=False) as s:
         checked = [_scenario_of(s, actor, r) for r in scenarios]
@@ -335,7 +335,7 @@ def scenario_frontier(
         scenario = _scenario_of(s, actor, rules)
     top = max(scenario.budget_eur, 1.0) * 1.5
     budgets = np.linspace(0, top, points)
-    curve = frontier(candidates_frame(frame), scenario, budgets)
+    curve = frontier(_candidates_frame(frame), scenario, budgets)
     return curve
 
 
@@ -395,7 +395,7 @@ def portfolio_overview(actor: Actor) -> dict[str, Any]:
           if len(frame) else 0.0}
          for code, label in DEAL_STAGES.items()]
     )  # fmt: skip
-    cand = candidates_frame(frame)
+    cand = _candidates_frame(frame)
     points = (
         frame.dropna(subset=["lon", "lat"])[["lon", "lat", "project_name", "stage"]]
         .assign(tip=lambda f: f["project_name"] + "<br/>" + f["stage"].map(DEAL_STAGES))

@@ -42,10 +42,10 @@ _FORMATS = {"csv": "CSV", "xlsx": "classeur XLSX", "geojson": "GeoJSON", "gpkg":
 _SEPARATORS = {";": "« ; »", ",": "« , »", "\t": "tabulation", "|": "« | »"}
 
 
-def safe_filename(name: str) -> str:
+def _safe_filename(name: str) -> str:
     """Return the base name of an uploaded file, without folders or odd characters.
 
-    >>> safe_filename("../../etc/passwd"), safe_filename("Locaux 2024 (v2).csv"), safe_filename("")
+    >>> _safe_filename("../../etc/passwd"), _safe_filename("Locaux 2024 (v2).csv"), _safe_filename("")
     ('passwd', 'Locaux 2024 (v2).csv', 'fichier')
     """
     base = Path(str(name).replace("\\", "/")).name
@@ -53,19 +53,19 @@ def safe_filename(name: str) -> str:
     return base or "fichier"
 
 
-def source_name(filename: str) -> str:
+def _source_name(filename: str) -> str:
     """Return the import source of an uploaded file: its name without extension.
 
     Re-importing a file of the same name updates the premises it created.
 
-    >>> source_name("friches_2024.csv")
+    >>> _source_name("friches_2024.csv")
     'friches_2024'
     """
-    return Path(safe_filename(filename)).stem or "fichier"
+    return Path(_safe_filename(filename)).stem or "fichier"
 
 
 @contextmanager
-def uploaded_file(data: bytes, filename: str) -> Iterator[Path]:
+def _uploaded_file(data: bytes, filename: str) -> Iterator[Path]:
     """Yield a path holding ``data`` in a fresh temporary folder, deleted on exit (error or not).
 
     The size is checked first: a file above the import limit is refused before
@@ -76,14 +76,14 @@ def uploaded_file(data: bytes, filename: str) -> Iterator[Path]:
     limit = settings.MAX_IMPORT_BYTES
     if len(data) > limit:
         raise ImportFileError(
-            f"Fichier trop volumineux : « {safe_filename(filename)} » fait "
+            f"Fichier trop volumineux : « {_safe_filename(filename)} » fait "
             f"{len(data) / 2**20:.0f} Mo, la limite est {limit / 2**20:.0f} Mo. Découpez le "
             "fichier (par département par exemple) et importez chaque partie.",
-            path=safe_filename(filename),
+            path=_safe_filename(filename),
             value=len(data),
         )
     with tempfile.TemporaryDirectory(prefix=TEMP_PREFIX) as folder:
-        path = Path(folder) / safe_filename(filename)
+        path = Path(folder) / _safe_filename(filename)
         path.write_bytes(bytes(data))
         yield path
 
@@ -135,14 +135,14 @@ def preview_upload(actor: Actor, data: bytes, filename: str) -> UploadPreview:
     :class:`~matcher.errors.PermissionDenied` for a user who may not import.
     """
     _check(actor)
-    with uploaded_file(data, filename) as path:
+    with _uploaded_file(data, filename) as path:
         table = read_table(path)
     guess = guess_mapping(table.frame, "premises")
-    report = ValidationReport(filename=safe_filename(filename))
+    report = ValidationReport(filename=_safe_filename(filename))
     report.recognised = guess.profile.label if guess.profile.key != "generic" else ""
     report.profile_note = guess.profile.note
     return UploadPreview(
-        filename=safe_filename(filename),
+        filename=_safe_filename(filename),
         rows=len(table),
         format_label=_format_label(table),
         columns=tuple(table.frame.columns),
@@ -227,8 +227,8 @@ def import_upload(
             field="mode",
         )
     _check(actor)
-    source = source_name(filename)
-    with uploaded_file(data, filename) as path:
+    source = _source_name(filename)
+    with _uploaded_file(data, filename) as path:
         # an explicit mapping (even empty) keeps an upload off the adapters of known datasets
         result = read_premises(path, source=source, mapping=dict(mapping or {}), mode=mode)
     report = result.report
@@ -246,7 +246,7 @@ def import_upload(
             "premises",
             frame,
             source=source,
-            filename=safe_filename(filename),
+            filename=_safe_filename(filename),
             mode=mode,
             rejected_count=result.rows_rejected,
             dry_run=dry_run,

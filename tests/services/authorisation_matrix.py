@@ -9,7 +9,11 @@ draft, active, closed or applied to the fund; a request open, answered or
 closed; an account active or not...). Each cell says whether the call must
 succeed (for a list: the object is listed) or be refused (for a list: the
 object is not listed), and the test runs each cell on a fresh copy of one
-database holding an object in each state.
+database holding an object in each state. The rows of the services merged later
+(fund, learning, photos, uploads, territory...) are in
+:mod:`tests.services.authorisation_rows`, their probes in
+:mod:`tests.services.authorisation_probes_more`, the document's layout in
+:mod:`tests.services.authorisation_document`.
 
 ``docs/authorisation.md`` is written from this module::
 
@@ -21,9 +25,8 @@ from __future__ import annotations
 import importlib
 import inspect
 import pkgutil
-import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
@@ -78,6 +81,9 @@ OWNING_ROLES: dict[str, frozenset[str]] = {
     "organisation": frozenset({"owner"}),
     "invitation": frozenset({"owner"}),
     "import_batch": frozenset({"owner"}),
+    "loose_premise": frozenset({"owner"}),
+    "application": frozenset({"holder"}),
+    "scenario": frozenset({"fund"}),
     "none": frozenset({"owner", "holder", "fund"}),
 }
 STATES: dict[str, tuple[str, ...]] = {
@@ -88,11 +94,14 @@ STATES: dict[str, tuple[str, ...]] = {
     "deal_premise": ("available", "reserved", "allocated", "withdrawn"),
     "shortlist": ("draft", "active", "closed", "applied"),
     "request": ("open", "answered", "closed"),
-    "deal": ("identified", "declined"),
+    "deal": ("identified", "declined", "committee"),
     "user": ("active", "inactive"),
     "organisation": ("active",),
     "invitation": ("pending",),
     "import_batch": ("committed",),
+    "loose_premise": ("available", "reserved", "allocated", "withdrawn"),
+    "application": ("waiting",),
+    "scenario": ("saved",),
     "none": ("-",),
 }
 STATE_LABELS = {
@@ -108,6 +117,9 @@ STATE_LABELS = {
     "answered": "répondue",
     "identified": "identifié",
     "declined": "refusé",
+    "committee": "au comité",
+    "waiting": "en attente",
+    "saved": "enregistré",
     "inactive": "désactivé",
     "pending": "en attente",
     "committed": "importé",
@@ -126,6 +138,9 @@ KIND_LABELS = {
     "organisation": "organisation (une collectivité)",
     "invitation": "invitation (dans une collectivité)",
     "import_batch": "import (d'une collectivité)",
+    "loose_premise": "local qu'aucune liste, demande ni dossier ne suit",
+    "application": "candidature au fonds sans dossier (« le sien » : le porteur)",
+    "scenario": "scénario de portefeuille (du fonds A)",
     "none": "aucun objet",
 }
 
@@ -134,7 +149,16 @@ KIND_LABELS = {
 READ_PREFIXES = ("get_", "list_", "count_", "search_", "explain_")
 READ_FUNCTIONS = frozenset(
     {"projects_for_premise", "deal_history", "decisions", "application_status", "audit_table",
-     "export_audit", "audit_choices"}
+     "export_audit", "audit_choices", "premise_page", "premise_map", "object_history",
+     "project_needs", "explained_results", "sheet_for", "decision_events",
+     "learned_weights_view", "weights_for_search", "rerank_results", "evaluate_decisions",
+     "train_from_decisions", "waiting_applications", "deal_indicators", "deal_file",
+     "committee_pack", "pipeline_frame", "pipeline_table", "portfolio_overview",
+     "portfolio_report_data", "portfolio_report_xlsx", "portfolio_report_pdf", "run_scenario",
+     "compare_scenarios", "scenario_frontier", "scenario_view", "preview_upload",
+     "available_premises", "departement_outlines", "communes_around", "place_labels",
+     "reference_layers", "catalogue_version", "commune", "commune_at", "commune_lookup",
+     "home_figures", "home_layers"}
 )  # fmt: skip
 
 
@@ -208,8 +232,8 @@ def fund_on_candidates(p: Profile, s: str) -> bool:
 
 
 def deal_premise(p: Profile, s: str) -> bool:
-    # The fund may point its deal at any premise it can see (not a withdrawn one).
-    return p.role == "admin" or (p.role == "fund" and bool(p.own) and s != "withdrawn")
+    # A deal never points at a withdrawn premise, whoever edits it (docs/fund.md).
+    return (p.role == "admin" or (p.role == "fund" and bool(p.own))) and s != "withdrawn"
 
 
 def holder_sends(p: Profile, s: str) -> bool:
@@ -278,10 +302,19 @@ def _get(item: Any, key: str) -> Any:
     return item[key] if isinstance(item, dict) else getattr(item, key)
 
 
+def _details_of_kept(result: Any, target: int) -> bool:
+    """Return True when the list shows the kept premise's details (not the withdrawn label)."""
+    from matcher.services.shortlists import WITHDRAWN_LABEL
+
+    return any(m["premise_id"] == target and m["premise_name"] != WITHDRAWN_LABEL for m in result)
+
+
 def _frame_has(column: str) -> Callable[[Any, int], bool]:
     def listed(result: Any, target: int) -> bool:
         table = getattr(result, "table", result)
-        return isinstance(table, pd.DataFrame) and str(target) in set(table[column].astype(str))
+        if not isinstance(table, pd.DataFrame) or column not in table.columns:
+            return False  # an empty frame may come without its columns
+        return str(target) in set(table[column].astype(str))
 
     return listed
 
@@ -344,8 +377,9 @@ def _rows() -> list[Row]:
             "le porteur, l'admin, le fonds si le projet est candidat", p.get_shortlist,
             variant="la liste"),
         Row("shortlists.get_shortlist", "kept", kept_reader,
-            "un local retiré n'y apparaît plus, sauf pour l'admin", p.get_shortlist_kept,
-            variant="locaux retenus", listed=_ids("premise_id")),
+            "un local retiré n'y montre plus ses détails (« local retiré par son "
+            "propriétaire »), sauf à l'admin", p.get_shortlist_kept,
+            variant="locaux retenus", listed=_details_of_kept),
         Row("shortlists.keep_match", "kept", keeps_premise,
             "le porteur du projet, pour un local non retiré ; l'admin", p.keep_match),
         Row("shortlists.remove_match", "shortlist", owner_of("holder"),
@@ -370,10 +404,11 @@ def _rows() -> list[Row]:
         Row("deals.update_deal", "deal", fund_member,
             "l'organisation du fonds et l'admin", p.update_deal, variant="le dossier"),
         Row("deals.update_deal", "deal_premise", deal_premise,
-            "un dossier ne désigne pas le local retiré d'une organisation", p.update_deal_premise,
+            "l'organisation du fonds et l'admin ; jamais un local retiré", p.update_deal_premise,
             variant="local du dossier"),
         Row("deals.move_stage", "deal", fund_member,
-            "l'organisation du fonds et l'admin", p.move_stage),
+            "l'organisation du fonds et l'admin (par une étape que les passages obligés "
+            "permettent)", p.move_stage),
         Row("deals.add_note", "deal", fund_member, "l'organisation du fonds et l'admin", p.add_note),
         Row("deals.list_notes", "deal", fund_member, "l'organisation du fonds et l'admin",
             p.list_notes),
@@ -437,7 +472,10 @@ ROWS: list[Row] = []
 def rows() -> list[Row]:
     """Return the matrix rows (built once)."""
     if not ROWS:
+        from tests.services.authorisation_rows import more_rows
+
         ROWS.extend(_rows())
+        ROWS.extend(more_rows())
     return ROWS
 
 
@@ -459,14 +497,14 @@ EXEMPT: dict[str, str] = {
     "login.failed_attempts": "compteur de la limitation des connexions",
     "login.login_with_oidc": "connexion OpenID Connect d'un compte existant",
     "login.normalise_email": "mise en forme d'une adresse",
-    "premises.can_manage": "prédicat de droits utilisé par les opérations",
-    "premises.premise_view": "mise en forme d'une ligne déjà autorisée",
+    "premise_access.can_manage": "prédicat de droits utilisé par les opérations",
+    "premise_access.premise_view": "mise en forme d'une ligne déjà autorisée",
+    "premises.commune_names": "noms publics des communes (référentiel)",
     "projects.can_read_private": "prédicat de droits utilisé par les opérations",
     "projects.is_holder_of": "prédicat de droits utilisé par les opérations",
     "projects.load_project": "lecture interne qui applique la visibilité",
     "projects.project_view": "mise en forme d'une ligne déjà autorisée",
     "search.criteria_labels": "libellés publics",
-    "search.engine_snapshot": "instantané du moteur (champs publics)",
     "search.presets": "poids publics par type de projet",
     "login_state.actor_from_oidc": "connexion OpenID Connect (ouvre une session)",
     "sessions.check_session": "l'identifiant de session est la preuve",
@@ -487,10 +525,35 @@ EXEMPT: dict[str, str] = {
     "login_state.start": "état de la page",
     "sessions.unsign": "vérification du cookie",
     "shortlists.jsonable_tree": "mise en forme",
+    "catalogue.count_premises": "lecture interne du moteur (nombre de locaux), sans acteur",
+    "catalogue.premises_chunks": "lecture interne du moteur ; ses résultats passent par search.*",
+    "catalogue.record_removal": "écriture dans la transaction d'une opération déjà autorisée",
+    "catalogue.removed_since": "lecture interne du moteur (locaux sortis du catalogue)",
+    "deals.gate_state": "lecture d'un dossier déjà chargé par deals.load_deal",
+    "deals.load_deal": "chargement qui applique les droits du fonds, dans une opération",
+    "fund.templates": "modèles publics (grille ESG, liste de contrôle), aucune donnée",
+    "learning.explore_results": "réordonne une table de résultats déjà autorisée",
+    "learning.model_dir": "réglage (dossier du modèle appris)",
+    "portfolio.committed_eur": "calcul sur une table déjà autorisée",
+    "portfolio.default_scenario": "calcul sur une table déjà autorisée",
+    "portfolio.portfolio_against_rules": "calcul sur une table déjà autorisée",
+    "portfolio.stage_label": "libellé",
+    "results.failed_reasons": "mise en forme d'une explication déjà autorisée",
+    "results.read_needs": "validation d'un formulaire, sans accès aux données",
+    "setup.prepare_database": "démarrage de l'application (migrations, démonstration)",
+    "uploads.mode_labels": "libellés",
+    "uploads.template_files": "modèles de fichier publics",
 }
 #: Modules with no operation at all (helpers of the operations above), and why.
 EXEMPT_MODULES: dict[str, str] = {
     "audit_labels": "libellés français du journal d'audit",
+    "deal_history": "mise en forme de l'historique, appelée par deals.deal_history",
+    "decision_privacy": "pseudonyme et durée de conservation, appelés par decisions.*",
+    "demo_pipeline": "mode démonstration seulement, dans la transaction de demo.seed_demo",
+    "engine_state": "état du moteur en mémoire (champs publics des locaux), sans acteur",
+    "premise_queries": "requêtes de premises.list_premises, premise_page et premise_map, "
+    "qui vérifient les droits",
+    "submissions": "jetons contre le double envoi, dans une opération déjà autorisée",
     "fields": "règles de validation des champs, sans accès aux données",
     "import_writes": "écritures appelées par imports.import_records, qui vérifie les droits",
     "passwords": "hachage des mots de passe",
@@ -511,119 +574,11 @@ def service_functions() -> dict[str, Callable]:
     return found
 
 
-def summary(fn: Callable) -> str:
-    """Return the first line of a function's docstring."""
-    return (inspect.getdoc(fn) or "").splitlines()[0] if inspect.getdoc(fn) else ""
-
-
-# --------------------------------------------------------------------------- the document
-
-
-@dataclass
-class Document:
-    """What the matrix document shows: rows grouped by module, with exemptions."""
-
-    known_holes: dict[tuple[str, str, str], str] = field(default_factory=dict)
-
-    def render(self) -> str:
-        functions = service_functions()
-        lines = [
-            "# Droits d'accès : qui peut faire quoi",
-            "",
-            "Ce tableau est **généré** à partir des services (`matcher.services.*`) et de la",
-            "spécification des droits de `tests/services/authorisation_matrix.py` ; ne le",
-            "modifiez pas à la main :",
-            "",
-            "```bash",
-            ".venv/bin/python -m tests.services.authorisation_matrix > docs/authorisation.md",
-            "```",
-            "",
-            "Chaque fonction publique des services qui agit pour quelqu'un a au moins une",
-            "ligne ; un test échoue si une nouvelle fonction n'y figure pas, et un autre",
-            "si ce document n'est plus à jour. `tests/services/test_authorisation_matrix.py`",
-            "essaie **chaque case** sur une copie neuve d'une base qui contient un objet dans",
-            "chaque état : ✓ l'appel réussit (pour une liste : l'objet y figure), ✗ il est",
-            "refusé (« introuvable » ou « action refusée », sans aucune écriture ; pour une",
-            "liste : l'objet n'y figure pas), — la case n'existe pas (un porteur ne possède",
-            "pas de local). ⚠ marque une case où le code ne respecte pas encore la règle",
-            "(le test l'attend en échec et dit qui la corrige).",
-            "",
-            "Colonnes : « la sienne / le sien » = l'organisation à qui appartient l'objet",
-            "(la collectivité du local, le porteur du projet, l'organisation du fonds qui",
-            "suit le dossier) ; « autre » = une autre organisation du même rôle.",
-            "",
-        ]
-        header = "| état | " + " | ".join(PROFILE_LABELS[p.key] for p in PROFILES) + " |"
-        rule = "|---|" + "---|" * len(PROFILES)
-        by_module: dict[str, list[Row]] = {}
-        for row in rows():
-            by_module.setdefault(row.operation.split(".")[0], []).append(row)
-        for module, module_rows in by_module.items():
-            lines += [f"## `{module}`", ""]
-            for row in module_rows:
-                fn = functions.get(row.operation)
-                lines += [
-                    f"### `{row.name}`",
-                    "",
-                    f"*{summary(fn)}*" if fn else "(fonction absente)",
-                    "",
-                    f"Règle : {row.says}. États : ceux du {KIND_LABELS[row.kind]}.",
-                    "",
-                    header,
-                    rule,
-                ]
-                for state in row.state_list():
-                    cells = []
-                    for profile in PROFILES:
-                        if not applies(row.kind, profile):
-                            cells.append("—")
-                            continue
-                        mark = "✓" if row.expected(profile, state) else "✗"
-                        if (row.name, profile.key, state) in self.known_holes:
-                            mark += " ⚠"
-                        cells.append(mark)
-                    lines.append(f"| {STATE_LABELS[state]} | " + " | ".join(cells) + " |")
-                lines.append("")
-        if self.known_holes:
-            lines += ["## Cases que le code ne respecte pas encore", ""]
-            by_reason: dict[str, list[str]] = {}
-            for (name, profile, state), why in sorted(self.known_holes.items()):
-                public = re.sub(r" ; owner: [^)]*", "", why)  # who fixes it stays in the test
-                by_reason.setdefault(public, []).append(
-                    f"`{name}` ({PROFILE_LABELS[profile]}, {STATE_LABELS[state]})"
-                )
-            for why, cells in by_reason.items():
-                lines.append(f"- {why} : {', '.join(cells)}.")
-            lines.append("")
-        lines += [
-            "## Fonctions publiques hors tableau",
-            "",
-            "Elles n'agissent pour personne, ou leur preuve est un jeton :",
-            "",
-        ]
-        lines += [f"- `{name}` : {why}." for name, why in sorted(EXEMPT.items())]
-        lines += [f"- module `{name}` : {why}." for name, why in sorted(EXEMPT_MODULES.items())]
-        cells = sum(
-            1
-            for row in rows()
-            for state in row.state_list()
-            for profile in PROFILES
-            if applies(row.kind, profile)
-        )
-        lines += [
-            "",
-            f"En tout : {len(rows())} lignes pour {len({r.operation for r in rows()})} "
-            f"opérations, {cells} cases essayées.",
-            "",
-        ]
-        return "\n".join(lines)
-
-
 def document() -> str:
     """Return docs/authorisation.md as it must be."""
-    from tests.services.authorisation_probes import KNOWN_HOLES
+    from tests.services.authorisation_document import document as written
 
-    return Document(KNOWN_HOLES).render()
+    return written()
 
 
 if __name__ == "__main__":

@@ -12,7 +12,12 @@ import pytest
 
 from matcher.errors import PermissionDenied, ValidationError
 from matcher.services import accounts, audit, premises
-from matcher.services.audit_labels import ACTION_LABELS, ENTITY_LABELS, FIELD_LABELS
+from matcher.services.audit_labels import (
+    ACTION_LABELS,
+    ENTITY_LABELS,
+    FIELD_LABELS,
+    describe_changes,
+)
 from matcher.storage.db import session_scope
 from matcher.storage.models import AuditEntry, Deal, Organisation, Premise, Project, User
 
@@ -139,6 +144,14 @@ def test_every_audited_action_and_object_has_a_french_label():
     assert {a for a, _e in literals} - set(ACTION_LABELS) == set()
     assert {e for _a, e in literals} - set(ENTITY_LABELS) == set()
     assert "import_update" in ACTION_LABELS  # written in bulk by import_writes
+    assert "reopen" in ACTION_LABELS  # deals.move_stage names its action in a variable
+
+
+def test_a_committee_decision_and_a_purge_read_as_french_sentences():
+    committee = describe_changes("deal", None, {"decision": "approved", "ticket_eur": 150000.0})
+    assert committee == "Décision du comité : Approuvé ; Ticket (€) : 150\u202f000"
+    purge = describe_changes("decision_events", None, {"retention_days": 365, "lists": 2})
+    assert purge == "Durée de conservation (jours) : 365 ; Listes supprimées : 2"
 
 
 @pytest.mark.parametrize("model", [Premise, Project, Deal, User, Organisation])
