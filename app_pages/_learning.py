@@ -9,7 +9,6 @@ from __future__ import annotations
 import streamlit as st
 
 from app_pages import _common as ui
-
 from matcher.services._common import Actor
 from matcher.services.learning import learned_weights_view, weights_for_search
 

@@ -13,12 +13,12 @@ from collections.abc import Mapping
 from typing import Any
 
 from matcher.domain import DEAL_STAGES, PROJECT_TYPES
-from matcher.pdf_sheet import premise_facts
 from matcher.fund import impact as impact_lib
 from matcher.fund.fmt import fr_eur, fr_number
 from matcher.fund.pdfdoc import Document, draw_outlines
 from matcher.fund.places import FLAG_LABELS
 from matcher.fund.stages import COMMITTEE_DECISIONS
+from matcher.pdf_sheet import premise_facts
 
 
 def _yes_no(value: Any) -> str:
