@@ -75,6 +75,10 @@ KINDS: Final[frozenset[str]] = frozenset(
 )
 TEXT_KINDS: Final[frozenset[str]] = frozenset({"text", "multiline", "email", "phone", "urls"})
 NUMBER_KINDS: Final[frozenset[str]] = frozenset({"number", "integer"})
+#: Integer fields that name an object: shown without thousands separator.
+IDENTIFIER_FIELDS: Final[frozenset[str]] = frozenset(
+    {"id", "premise_id", "project_id", "deal_id", "shortlist_id", "request_id", "version"}
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,6 +156,8 @@ class FieldSpec:
         """
         if is_unknown(value):
             return unknown
+        if self.name in IDENTIFIER_FIELDS:  # « n° 1029 », never « 1 029 » nor « 3.0 »
+            return str(int(float(value)))
         if self.kind == "boolean":
             return "oui" if bool(value) else "non"
         if self.kind == "code":

@@ -189,3 +189,10 @@ def test_contact_fields_are_checked(field, value):
 def test_fold_makes_searches_accent_and_case_insensitive():
     assert F.fold("CAPDENAC-GARE") == F.fold("capdenac-gare")
     assert F.fold("Saint-Étienne") == "saint-etienne"
+
+
+def test_identifiers_are_shown_without_thousands_separator():
+    from matcher.exports import display_table
+
+    shown = display_table([{"id": 1029.0, "floor_area_m2": 1029.0}], ["id", "floor_area_m2"])
+    assert shown.to_dict("records") == [{"N°": "1029", "Surface de plancher": "1\u202f029 m²"}]

@@ -143,8 +143,11 @@ def _choose(page, label: str, option: str) -> None:
     select = page.get_by_test_id("stSelectbox").filter(has_text=label).first
     select.scroll_into_view_if_needed()
     select.click()
-    choice = page.locator("[role=option]").filter(has_text=re.compile(f"^{re.escape(option)}$"))
-    _after_run(page, choice.first.click)
+    # no run to wait for: a select inside a form, or the option already chosen, makes none
+    page.locator("[role=option]").filter(
+        has_text=re.compile(f"^{re.escape(option)}$")
+    ).first.click()
+    _idle(page)
 
 
 def _search(page, commune="Albi") -> float:
