@@ -8,6 +8,8 @@ states and rules are those of :mod:`tests.services.authorisation_matrix`.
 
 from __future__ import annotations
 
+import pandas as pd
+
 from typing import Any
 
 from tests.services.authorisation_matrix import (
@@ -66,7 +68,9 @@ PUBLIC_DATA: tuple[tuple[str, tuple[Any, ...]], ...] = (
     ("territory.commune_lookup", ("81004",)),
     ("territory.home_figures", ()),
     ("territory.home_layers", ()),
-)
+    ("territory.catalogue_figures", (pd.DataFrame({"kind": ["school"], "region_name": [None],
+                                                   "in_metropole": [None]}),)),
+)  # fmt: skip
 
 
 def more_rows() -> list[Row]:
