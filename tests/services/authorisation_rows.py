@@ -8,9 +8,9 @@ states and rules are those of :mod:`tests.services.authorisation_matrix`.
 
 from __future__ import annotations
 
-import pandas as pd
-
 from typing import Any
+
+import pandas as pd
 
 from tests.services.authorisation_matrix import (
     Row,
