@@ -1,10 +1,9 @@
 """Accueil / carte nationale : à quoi sert l'outil, carte hors ligne et chiffres clés."""
 
-import pandas as pd
 import streamlit as st
 
 from app_pages import _common as ui
-from matcher import keyfigures, mapview
+from matcher import mapview
 from matcher.services import territory as territory_service
 
 actor = ui.require_user()
@@ -19,15 +18,16 @@ with ui.french_errors():
     premises = ui.public_catalogue()
     layers = territory_service.home_layers(actor)
     figures = territory_service.home_figures(actor)
+    offer = territory_service.catalogue_figures(actor, premises)
     white = layers.white_zones
 
     st.subheader("Carte nationale")
     st.caption(
         "Points bleus : locaux disponibles · points verts : tiers-lieux connus · halos rouges : "
         "vides urbains, halos orange : vides ruraux (grille de densité de l'INSEE, 2025) — villes "
-        f"de {ui.fmt_int(keyfigures.WHITE_ZONE_MIN_POPULATION)} habitants et plus, ou bourgs "
+        f"de {ui.fmt_int(offer.white_zone_min_population)} habitants et plus, ou bourgs "
         f"ruraux de 3 000 habitants et plus, à plus de "
-        f"{keyfigures.WHITE_ZONE_DISTANCE_M / 1000:.0f} km d'un tiers-lieu connu."
+        f"{offer.white_zone_distance_km:.0f} km d'un tiers-lieu connu."
     )
     st.caption(
         f"La liste des tiers-lieux connus est partielle : {ui.fmt_int(figures.tiers_lieux_known)} "
@@ -64,8 +64,8 @@ with ui.french_errors():
 
     st.subheader("Chiffres clés")
     c1, c2, c3, c4 = st.columns(4)
-    c1.metric("Locaux disponibles", ui.fmt_int(len(premises)))
-    share = keyfigures.share_outside_metropoles(premises)
+    c1.metric("Locaux disponibles", ui.fmt_int(offer.available))
+    share = offer.share_outside_metropoles
     c2.metric("Hors métropoles", "inconnu" if share != share else f"{share * 100:.0f} %")
     c3.metric("Projets de tiers-lieux", ui.fmt_int(figures.projects))
     c4.metric("Tiers-lieux connus", ui.fmt_int(figures.tiers_lieux_known))
@@ -73,16 +73,15 @@ with ui.french_errors():
     left, right = st.columns(2)
     with left:
         st.markdown("**Locaux par type**")
-        by_kind = keyfigures.counts_by(premises, "kind")
-        st.bar_chart(by_kind.set_index("label")["count"], horizontal=True, height=320, sort=False)
+        st.bar_chart(
+            offer.by_kind.set_index("Type de local")["Locaux"],
+            horizontal=True,
+            height=320,
+            sort=False,
+        )
     with right:
         st.markdown("**Locaux par région**")
-        by_region = premises["region_name"].fillna("inconnue").value_counts()
-        st.dataframe(
-            pd.DataFrame({"Région": by_region.index, "Locaux": by_region.to_numpy()}),
-            hide_index=True,
-            height=320,
-        )
+        st.dataframe(offer.by_region, hide_index=True, height=320)
 
     st.subheader("Territoires prioritaires")
     st.caption(
@@ -99,14 +98,6 @@ with ui.french_errors():
         "population 2022 (l'INSEE indique environ 88 % des communes et un tiers de la population)."
     )
 
-    if actor.role in ("fund", "admin"):
-        from matcher.services import deals
-
+    if offer.pipeline is not None:
         st.markdown("**Pipeline du fonds**")
-        totals = keyfigures.pipeline_totals(deals.list_deals(actor))
-        st.dataframe(
-            totals.rename(
-                columns={"label": "Étape", "deals": "Dossiers", "tickets_eur": "Tickets (€)"}
-            )[["Étape", "Dossiers", "Tickets (€)"]],
-            hide_index=True,
-        )
+        st.dataframe(offer.pipeline, hide_index=True)

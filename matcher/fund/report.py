@@ -153,12 +153,14 @@ def report_pdf(
     doc.section("Indicateurs agrégés : prévu et réel", min_space_mm=50)
     doc.table(tables["Indicateurs"].to_dict("records"), widths=(64, 29, 29, 29, 29))
     doc.section("Par région", min_space_mm=50)
-    regions = [
+    regions = [  # a fund without deals has one "Information" line instead
         {
             **r,
             "Montant (€)": fr_eur(r["Montant (€)"]),
             "Part du montant": fr_share(r["Part du montant"]),
         }
+        if "Montant (€)" in r
+        else r
         for r in tables["Régions"].to_dict("records")
     ]
     doc.table(regions, widths=(60, 20, 40, 30, 30))

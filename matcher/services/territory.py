@@ -59,6 +59,24 @@ class HomeFigures:
 
 
 @dataclass(frozen=True)
+class CatalogueFigures:
+    """The home page's figures on the premises on offer, ready to display."""
+
+    available: int
+    #: Share (0-1) of the premises with a known commune outside the métropoles (NaN: unknown).
+    share_outside_metropoles: float
+    #: Type de local, Locaux (largest first).
+    by_kind: pd.DataFrame
+    #: Région, Locaux (largest first; « inconnue » for a premise without commune).
+    by_region: pd.DataFrame
+    #: Étape, Dossiers, Tickets (€) in pipeline order; None unless the actor is of the fund.
+    pipeline: pd.DataFrame | None
+    #: The white-zone rule the map's caption states.
+    white_zone_min_population: int
+    white_zone_distance_km: float
+
+
+@dataclass(frozen=True)
 class HomeLayers:
     """The reference layers of the national map (known tiers-lieux, white zones with colours)."""
 
@@ -140,6 +158,38 @@ def home_figures(actor: Actor) -> HomeFigures:
         coverage=coverage,
         white_zones_rural=int((zones["gap"] == "rural").sum()) if len(zones) else 0,
         white_zones_urban=int((zones["gap"] == "urbain").sum()) if len(zones) else 0,
+    )
+
+
+def catalogue_figures(actor: Actor, premises: pd.DataFrame) -> CatalogueFigures:
+    """Return the figures of the premises on offer (``maps.available_premises``' frame);
+    the fund's pipeline totals for fund officers and admins only."""
+    from matcher import keyfigures
+
+    _check(actor)
+    kinds = keyfigures.counts_by(premises, "kind")
+    regions = (
+        premises["region_name"].fillna("inconnue").value_counts()
+        if "region_name" in premises.columns
+        else pd.Series(dtype=int)
+    )
+    pipeline = None
+    if actor.role in ("fund", "admin"):
+        from matcher.services import deals
+
+        totals = keyfigures.pipeline_totals(deals.list_deals(actor))
+        pipeline = pd.DataFrame(
+            {"Étape": totals["label"], "Dossiers": totals["deals"],
+             "Tickets (€)": totals["tickets_eur"]}
+        )  # fmt: skip
+    return CatalogueFigures(
+        available=len(premises),
+        share_outside_metropoles=keyfigures.share_outside_metropoles(premises),
+        by_kind=pd.DataFrame({"Type de local": kinds["label"], "Locaux": kinds["count"]}),
+        by_region=pd.DataFrame({"Région": regions.index, "Locaux": regions.to_numpy()}),
+        pipeline=pipeline,
+        white_zone_min_population=keyfigures.WHITE_ZONE_MIN_POPULATION,
+        white_zone_distance_km=keyfigures.WHITE_ZONE_DISTANCE_M / 1000,
     )
 
 

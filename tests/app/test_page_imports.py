@@ -23,9 +23,7 @@ FORBIDDEN_STDLIB = {"tempfile", "shutil", "pathlib", "glob", "io", "importlib", 
 FORBIDDEN_CALLS = {"open", "read_bytes", "write_bytes", "read_text", "write_text", "mkdtemp"}
 
 #: (page, module) -> why it is still there. Remove an entry once its page is fixed.
-KNOWN_EXCEPTIONS: dict[tuple[str, str], str] = {
-    ("accueil.py", "matcher.keyfigures"): "home page: key figures move to a territory service",
-}
+KNOWN_EXCEPTIONS: dict[tuple[str, str], str] = {}
 
 
 def _imports(path: Path) -> set[str]:

@@ -122,3 +122,13 @@ def test_portfolio_report_xlsx_and_pdf():
     for title in ("Rapport de portefeuille", "Le portefeuille face aux règles du fonds",
                   "Indicateurs agrégés", "Par région", "Carte des dossiers", "Liste des dossiers"):  # fmt: skip
         assert title in text, title
+
+
+@needs_pdftotext
+def test_portfolio_report_of_a_fund_without_deals_says_so():
+    rules = pd.DataFrame([{"Règle": "Engagé sur 50 M€", "Objectif": "x",
+                           "Portefeuille actuel": "0 €", "Respectée": "oui"}])  # fmt: skip
+    empty = pd.DataFrame(columns=["deal_id", "stage", "lon", "lat", "synthetic"])
+    tables = report_tables(empty, parse_scenario({"budget_eur": 49_700_000}), rules)
+    text = _text(report_pdf(tables, empty, _file()["_outlines"]))
+    assert "Aucun dossier dans le pipeline." in text and "Par région" in text

@@ -158,7 +158,7 @@ READ_FUNCTIONS = frozenset(
      "compare_scenarios", "scenario_frontier", "scenario_view", "preview_upload",
      "available_premises", "departement_outlines", "communes_around", "place_labels",
      "reference_layers", "catalogue_version", "commune", "commune_at", "commune_lookup",
-     "home_figures", "home_layers"}
+     "home_figures", "home_layers", "catalogue_figures"}
 )  # fmt: skip
 
 

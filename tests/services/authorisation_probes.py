@@ -26,10 +26,6 @@ NEEDS = {"project_type": "coworking", "target_lon": 2.148, "target_lat": 43.928,
 #: Cells the code does not respect yet: (row name, profile, state) -> why, and who fixes it.
 #: The test expects them to fail (xfail, strict): once fixed, remove them from here.
 KNOWN_HOLES: dict[tuple[str, str, str], str] = {}
-KNOWN_HOLES[("reports.portfolio_report_pdf", "fund_other", "-")] = (
-    "le rapport PDF d'un fonds qui n'a encore aucun dossier échoue (tableau des régions "
-    "vide, fund/report.py ; owner: lead)"
-)
 
 
 @dataclass

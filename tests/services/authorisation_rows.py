@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pandas as pd
+
 from tests.services.authorisation_matrix import (
     Row,
     anyone,
@@ -66,7 +68,9 @@ PUBLIC_DATA: tuple[tuple[str, tuple[Any, ...]], ...] = (
     ("territory.commune_lookup", ("81004",)),
     ("territory.home_figures", ()),
     ("territory.home_layers", ()),
-)
+    ("territory.catalogue_figures", (pd.DataFrame({"kind": ["school"], "region_name": [None],
+                                                   "in_metropole": [None]}),)),
+)  # fmt: skip
 
 
 def more_rows() -> list[Row]:

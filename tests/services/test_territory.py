@@ -60,3 +60,25 @@ def test_services_refuse_an_unknown_or_deactivated_account(world):
     ):
         with pytest.raises(PermissionDenied):
             call(world.holder_b)
+
+
+def test_catalogue_figures_count_in_french_and_show_the_pipeline_to_the_fund(world):
+    import pandas as pd
+
+    premises = pd.DataFrame(
+        {
+            "kind": ["school", "school", "shop", None],
+            "region_name": ["Occitanie", "Occitanie", None, "Bretagne"],
+            "in_metropole": [True, False, False, None],
+        }
+    )
+    holder = territory_service.catalogue_figures(world.holder_a, premises)
+    assert holder.available == 4 and holder.pipeline is None
+    assert holder.share_outside_metropoles == pytest.approx(2 / 3)  # unknown left out
+    assert holder.by_kind.to_dict("records")[0] == {"Type de local": "École", "Locaux": 2}
+    assert dict(zip(holder.by_region["Région"], holder.by_region["Locaux"], strict=True)) == {
+        "Occitanie": 2, "inconnue": 1, "Bretagne": 1,
+    }  # fmt: skip
+    fund = territory_service.catalogue_figures(world.fund, premises)
+    assert list(fund.pipeline.columns) == ["Étape", "Dossiers", "Tickets (€)"]
+    assert fund.pipeline["Dossiers"].sum() >= 1  # the world's deal
