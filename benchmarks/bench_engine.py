@@ -233,10 +233,10 @@ def rowwise_frame(snap, rows: np.ndarray) -> pd.DataFrame:
 
     cols = {"x": snap.xy[rows, 0], "y": snap.xy[rows, 1], "status": snap.status[rows]}
     for name in ("INV_K", "AREA", "PRICE", "WORKS", "RENT", "STATION", "PARKING", "TL", "POP",
-                 "AVAIL"):  # fmt: skip
+                 "AVAIL", "FRANCE_SERVICES"):  # fmt: skip
         cols[name] = snap.F[getattr(L, f"F_{name}"), rows].astype(float)
     for name in ("FRICHE", "CONDITION", "CONNECTIVITY", "TENURE", "PMR", "GROUND", "QPV", "ACV",
-                 "PVD", "RURAL", "METRO"):  # fmt: skip
+                 "PVD", "FRR", "DENSITY", "RURAL", "METRO"):  # fmt: skip
         cols[name] = snap.B[getattr(L, f"B_{name}"), rows].astype(int)
     return pd.DataFrame(cols)
 
@@ -256,8 +256,8 @@ def rowwise_total(row: pd.Series, query, coefs: tuple) -> float:
     cost, budget = C.premise_cost.py_func(int(row["TENURE"]), row["PRICE"], row["RENT"],
                                           row["AREA"], row["WORKS"], p[L.P_BUDGET_SALE],
                                           p[L.P_MAX_RENT])  # fmt: skip
-    terr, _ = C.territory_score.py_func(row["QPV"], row["ACV"], row["PVD"], row["RURAL"],
-                                        row["METRO"], row["TL"], row["POP"], False)  # fmt: skip
+    flags = [int(row[n]) for n in ("QPV", "ACV", "PVD", "FRR", "DENSITY", "RURAL", "METRO")]
+    terr, _ = C.territory_score.py_func(*flags, row["TL"], row["POP"], p[L.P_QPV_TARGET] > 0)
     reuse, _ = C.reuse_score.py_func(row["FRICHE"], row["AREA"])
     f = C.filled.py_func
     table = {"connectivity": (0.0, 0.3, 0.5, 0.75, 1.0), "condition": (1, 2 / 3, 1 / 3, 0)}
@@ -265,15 +265,20 @@ def rowwise_total(row: pd.Series, query, coefs: tuple) -> float:
     conn = table["connectivity"][lv] if lv >= 0 else np.nan
     cond = 1.0 - row["CONDITION"] / 3.0 if row["CONDITION"] >= 0 else np.nan
     flag = {-1: np.nan, 0: 0.0, 1: 1.0}
-    static = w[2] * f(conn)
-    static += w[4] * f(cond)
-    static += w[5] * f(flag[int(row["PMR"])])
-    static += w[6] * f(flag[int(row["GROUND"])])
-    static += w[7] * f(C.station_score.py_func(row["STATION"]))
-    static += w[8] * f(C.parking_score.py_func(row["PARKING"]))
-    static += w[9] * f(terr)
-    static += w[10] * f(reuse)
-    dynamic = w[0] * f(s_dist) + w[1] * f(s_surf) + w[3] * f(C.cost_score.py_func(cost, budget))
+    static = w[L.C_CONNECTIVITY] * f(conn)  # the kernel's order of addition
+    static += w[L.C_CONDITION] * f(cond)
+    static += w[L.C_PMR] * f(flag[int(row["PMR"])])
+    static += w[L.C_GROUND] * f(flag[int(row["GROUND"])])
+    static += w[L.C_STATION] * f(C.station_score.py_func(row["STATION"]))
+    static += w[L.C_PARKING] * f(C.parking_score.py_func(row["PARKING"]))
+    static += w[L.C_TERRITORY] * f(terr)
+    static += w[L.C_REUSE] * f(reuse)
+    static += w[L.C_PUBLIC_SERVICE] * f(C.public_service_score.py_func(row["FRANCE_SERVICES"]))
+    dynamic = (
+        w[L.C_DISTANCE] * f(s_dist)
+        + w[L.C_SURFACE] * f(s_surf)
+        + w[L.C_COST] * f(C.cost_score.py_func(cost, budget))
+    )
     return 100.0 * (static + dynamic)
 
 
