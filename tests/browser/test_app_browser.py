@@ -89,7 +89,22 @@ def _open(page, title: str) -> None:
     if phone:
         expand.first.click()
         link.first.wait_for(state="visible")
-    _after_run(page, link.first.click)
+    for attempt in range(3):  # a click that lands while the sidebar redraws is lost
+        before = page.evaluate("window.__matcherRuns")
+        if attempt and phone and not link.first.is_visible():
+            expand.first.click()
+            link.first.wait_for(state="visible")
+        link.first.click()
+        try:
+            page.wait_for_function(f"window.__matcherRuns > {before}", timeout=30_000)
+            break
+        except PlaywrightTimeout:
+            state = page.get_by_test_id("stApp").get_attribute("data-test-script-state")
+            if state == "running" or attempt == 2:  # slow, not lost: wait for that run
+                page.wait_for_function(f"window.__matcherRuns > {before}", timeout=TIMEOUT_MS)
+                break
+            page.screenshot(path=str(ARTIFACTS / f"clic-perdu-{attempt}.png"), full_page=True)
+    _idle(page)
     sidebar = page.get_by_test_id("stSidebar")
     if phone and sidebar.get_attribute("data-collapsed") == "false":
         page.get_by_test_id("stSidebarCollapseButton").locator("button").first.click()
