@@ -171,10 +171,16 @@ async def _session(page, index: int, phase: Phase, deadline: float) -> None:
         while time.monotonic() < deadline:
             link = page.get_by_role("link", name="Trouver un lieu").first
             phase.pages.append(await _after_run(page, link.click))
+            kind = page.get_by_test_id("stSelectbox").filter(has_text="Type de projet").first
+            if "Espace de coworking" not in await kind.inner_text():  # required, never pre-filled
+                await kind.click()
+                option = page.locator("[role=option]").filter(has_text="Espace de coworking")
+                await _after_run(page, option.first.click)
             box = page.get_by_label("Commune visée (tapez le début du nom)")
             town = rng.choice(TOWNS)
-            await box.fill(town)
-            await _after_run(page, lambda box=box: box.press("Enter"))
+            if await box.input_value() != town:  # an unchanged value makes no run to wait for
+                await box.fill(town)
+                await _after_run(page, lambda box=box: box.press("Enter"))
             await page.get_by_label("Rayon de recherche (km)").fill(str(rng.choice([30, 50, 80])))
             button = page.get_by_role("button", name="Rechercher")
             phase.searches.append(await _after_run(page, button.click))
