@@ -241,6 +241,11 @@ def learned_weights_view(
     )
 
 
+def _check_account(actor: Actor) -> None:
+    with transaction(write=False) as s:
+        check_actor(s, actor)
+
+
 def weights_for_search(
     actor: Actor, project_type: str, choice: str = "expert", folder: Path | None = None
 ) -> dict[str, float] | None:
@@ -254,6 +259,7 @@ def weights_for_search(
             f"Choix de pondération inconnu : « {choice} » (expert ou learned).", field="choice"
         )
     if choice == "expert":
+        _check_account(actor)  # a deactivated account gets nothing, not even the default
         return None
     view = learned_weights_view(actor, project_type, folder)
     if not view.adopt:

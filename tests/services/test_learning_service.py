@@ -117,3 +117,11 @@ def test_exploration_is_off_by_default_and_moves_one_premise_when_on(monkeypatch
 def test_results_stay_as_they_are_without_a_kept_reranker(world, adopted):
     table = pd.DataFrame({"premise_id": [3, 1], **{f"score_{c}": [0.1, 0.9] for c in CRITERIA}})
     assert L.rerank_results(world.holder_a, table, folder=adopted) is table
+
+
+def test_a_deactivated_account_gets_no_weights_not_even_the_experts(world):
+    from matcher.services import accounts
+
+    accounts.set_user_active(world.admin, world.holder_b.id, False)
+    with pytest.raises(PermissionDenied):
+        L.weights_for_search(world.holder_b, "coworking", "expert")
