@@ -15,6 +15,7 @@ import re
 import time
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from .conftest import PASSWORDS
 from .test_app_browser import RUN_COUNTER, _after_run
@@ -98,9 +99,21 @@ def _type_commune(page, label: str, name: str) -> None:
 
 
 def _download(page, button: str) -> bytes:
-    with page.expect_download() as info:
-        page.get_by_role("button", name=button).click()
-    return info.value.path().read_bytes()
+    """Return the file a download button gives, once the page has settled.
+
+    A click that lands while the page reruns (a keep, a message) starts no download:
+    then wait for the page again and click once more.
+    """
+    for attempt in range(2):
+        _idle(page)
+        try:
+            with page.expect_download(timeout=60_000 if attempt == 0 else TIMEOUT_MS) as info:
+                page.get_by_role("button", name=button).click()
+            return info.value.path().read_bytes()
+        except PlaywrightTimeout:
+            if attempt:
+                raise
+    raise AssertionError("unreachable")
 
 
 def test_holder_searches_for_a_project_keeps_into_it_and_exports(browser, app_url, artifacts):
