@@ -14,5 +14,13 @@ export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
 .venv/bin/ruff format --check matcher tests benchmarks app_pages app.py
 # Security lint: medium and high findings fail (a justified one carries `# nosec <id>` and why).
 .venv/bin/bandit -q -r matcher app.py app_pages -ll
-# -n 2: the machine has two cores. pytest exits 5 when it collected nothing: that is a failure too.
-.venv/bin/python -m pytest -n 2 --dist loadgroup -q "$@"
+# pytest exits 5 when it collected nothing: that is a failure too.
+if [ "$#" -gt 0 ]; then
+    .venv/bin/python -m pytest -n 2 --dist loadgroup -q "$@"
+else
+    # The browser journeys first, alone: they measure what a user waits for, and beside
+    # the Spark and multi-process tests on two cores their waits would measure the load.
+    .venv/bin/python -m pytest -q -m browser tests/browser
+    # Then everything else on both cores (-n 2: the machine has two).
+    .venv/bin/python -m pytest -n 2 --dist loadgroup -q -m "not browser"
+fi
