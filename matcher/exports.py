@@ -30,6 +30,7 @@ from typing import Any, Final
 import pandas as pd
 
 from matcher.fields import (
+    IDENTIFIER_FIELDS,
     FieldSpec,
     clean_text,
     format_date,
@@ -191,7 +192,7 @@ def to_csv_bytes(
 def _number_format(spec: FieldSpec | None) -> str | None:
     if spec is None or spec.kind not in ("number", "integer"):
         return None
-    if spec.name in ("rank", "premise_id", "project_id", "id", "version"):
+    if spec.name == "rank" or spec.name in IDENTIFIER_FIELDS:  # no thousands separator
         return "0"
     return "#,##0" if spec.decimals == 0 else "#,##0." + "0" * spec.decimals
 

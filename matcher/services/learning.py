@@ -189,6 +189,12 @@ def _territory_table(card: dict[str, Any]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def _check_account(actor: Actor) -> None:
+    """Raise PermissionDenied unless the actor's account and organisation are active."""
+    with transaction(write=False) as s:
+        check_actor(s, actor)
+
+
 def learned_weights_view(
     actor: Actor, project_type: str = "hybrid", folder: Path | None = None
 ) -> LearnedWeightsView:
@@ -201,8 +207,7 @@ def learned_weights_view(
         raise ValidationError(
             f"Type de projet inconnu « {project_type} ».", field="project_type", value=project_type
         )
-    with transaction(write=False) as s:
-        check_actor(s, actor)
+    _check_account(actor)
     expert = dict(PRESETS[project_type])
     folder = Path(folder) if folder is not None else model_dir()
     officer = actor.role in {"fund", "admin"}
@@ -239,11 +244,6 @@ def learned_weights_view(
         _figures(card),
         _territory_table(card) if officer else None,
     )
-
-
-def _check_account(actor: Actor) -> None:
-    with transaction(write=False) as s:
-        check_actor(s, actor)
 
 
 def weights_for_search(
@@ -300,8 +300,7 @@ def rerank_results(actor: Actor, table: pd.DataFrame, folder: Path | None = None
     """
     from matcher.learning.rerank import rerank
 
-    with transaction(write=False) as s:
-        check_actor(s, actor)
+    _check_account(actor)
     folder = Path(folder) if folder is not None else model_dir()
     try:
         model = _load(folder)
