@@ -191,16 +191,19 @@ def map_vocabulary(
     """
     text = values.fillna("").astype(str)
     raw = text.to_numpy(dtype=object)
-    uniques = pd.Series(pd.unique(raw), dtype=object)
-    norm = uniques.map(normalize_text)
-    found = pd.Series([None] * len(norm), index=norm.index, dtype=object)
-    for code, keywords in vocabulary.items():
-        hit = found.isna() & (norm == code)
-        for kw in keywords:
-            hit |= found.isna() & norm.str.contains(kw, regex=False)
-        found[hit] = code
-    lookup = dict(zip(uniques, found, strict=True))
-    empty = dict(zip(uniques, norm == "", strict=True))
+    # one pass per distinct cell, in plain Python: a file has few distinct values, and a
+    # pandas operation per keyword cost 14 ms per column whatever the file's size
+    entries = tuple(vocabulary.items())
+    lookup: dict[str, str | None] = {}
+    empty: dict[str, bool] = {}
+    for value in pd.unique(raw):
+        norm = normalize_text(value)
+        empty[value] = norm == ""
+        lookup[value] = next(
+            (code for code, keywords in entries
+             if norm == code or any(kw in norm for kw in keywords)),
+            None,
+        )  # fmt: skip
     out = pd.Series([lookup[v] for v in raw], index=text.index, dtype=object)
     is_empty = np.fromiter((empty[v] for v in raw), dtype=bool, count=len(raw))
     unknown = pd.Series(~is_empty, index=text.index) & out.isna()
