@@ -47,6 +47,7 @@ from matcher.engine.layout import CRITERIA  # noqa: E402
 from matcher.engine.query import compile_query  # noqa: E402
 from matcher.engine.search import _search_ranges, thread_budget, top_rows  # noqa: E402
 from matcher.engine.weights import PRESETS  # noqa: E402
+from matcher.geo import in_area, to_lonlat  # noqa: E402
 from matcher.needs import ProjectNeeds  # noqa: E402
 
 SEED = 20181001
@@ -96,6 +97,14 @@ def make_premises(n: int, towns: pd.DataFrame, rng: np.random.Generator) -> pd.D
 
     area = np.round(np.exp(rng.normal(np.log(300), 0.9, n)))
     pop = t["population"].to_numpy()
+    zone = t["zone"].to_numpy()
+    x = t["x_m"].to_numpy() + rng.normal(0, 1, n) * spread
+    y = t["y_m"].to_numpy() + rng.normal(0, 1, n) * spread
+    for z in np.unique(zone):  # a coastal town's jitter may leave the zone: back to the town hall
+        m = zone == z
+        lon, lat = to_lonlat(x[m], y[m], z, strict=False)
+        out = np.flatnonzero(m)[~in_area(lon, lat, z)]
+        x[out], y[out] = t["x_m"].to_numpy()[out], t["y_m"].to_numpy()[out]
     return pd.DataFrame(
         {
             "premise_id": np.arange(1, n + 1, dtype=np.int64),
@@ -103,8 +112,8 @@ def make_premises(n: int, towns: pd.DataFrame, rng: np.random.Generator) -> pd.D
                                       "industrial_friche", "commercial_friche", "warehouse"], n), 0.02),
             "insee_code": t["insee_code"].to_numpy(),
             "zone": t["zone"].to_numpy(),
-            "x_m": t["x_m"].to_numpy() + rng.normal(0, 1, n) * spread,
-            "y_m": t["y_m"].to_numpy() + rng.normal(0, 1, n) * spread,
+            "x_m": x,
+            "y_m": y,
             "lon": t["lon"].to_numpy(),
             "lat": t["lat"].to_numpy(),
             "floor_area_m2": maybe(area, 0.05),
@@ -137,7 +146,6 @@ def make_premises(n: int, towns: pd.DataFrame, rng: np.random.Generator) -> pd.D
 
 def make_projects(m: int, towns: pd.DataFrame, rng: np.random.Generator, radius_km=None):
     """Return m synthetic projects centred on mainland towns weighted by population."""
-    from matcher.geo import to_lonlat
 
     fx = towns[towns["zone"] == "FXX"]
     p = fx["population"].to_numpy() + 200.0
@@ -304,7 +312,6 @@ def _seed_database(url: str, df: pd.DataFrame) -> tuple[object, object]:
             "condition", "works_estimate_eur", "tenure", "price_eur", "rent_eur_m2_year",
             "available_from", "connectivity", "distance_to_station_m", "parking_spaces",
             "pmr_accessible", "status"]  # fmt: skip
-    from matcher.geo import to_lonlat
 
     data = df[["premise_id", *cols]].copy()
     for z in df["zone"].unique():

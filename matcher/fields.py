@@ -188,6 +188,12 @@ class FieldSpec:
         >>> PROJECT_FIELDS["radius_km"].bounds_error(0)
         'Rayon de recherche : 0 km est hors bornes (il faut plus de 0 km).'
         """
+        low, high = self.minimum, self.maximum
+        if math.isfinite(number) and not (
+            (low is not None and (number < low or (self.exclusive_minimum and number == low)))
+            or (high is not None and (number > high or (self.exclusive_maximum and number == high)))
+        ):
+            return None  # inside: no text to format (every search checks its needs)
         shown = fr_number(number, decimals_of(number)) if shown is None else shown
         unit = f" {self.unit}" if self.unit else ""
         if not math.isfinite(number):

@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -60,6 +60,48 @@ def transaction(session: Session | None = None, *, write: bool = True) -> Iterat
         yield new_session
 
 
+#: The account's standing in one statement: user and organisation, and the catalogue version
+#: (read in the same snapshot, so a search checks rights and freshness in one round trip).
+_STANDING = (
+    select(
+        User.is_active,
+        User.role,
+        User.organisation_id,
+        Organisation.is_active,
+        select(CatalogueState.version).where(CatalogueState.id == 1).scalar_subquery(),
+    )
+    .select_from(User)
+    .outerjoin(Organisation, Organisation.id == User.organisation_id)
+    .where(User.id == bindparam("user_id"))
+)
+
+
+def check_standing(session: Session, actor: Actor, *roles: str) -> int:
+    """Check the actor as :func:`check_actor` does, in one statement; return the catalogue
+    version read in the same statement (0 before the first premise write).
+
+    Loads no ORM row: the services that only need the check (search above all) pay one
+    round trip.
+    """
+    if not isinstance(actor, Actor):
+        raise PermissionDenied("Action refusée : aucun utilisateur connecté.")
+    row = session.connection().execute(_STANDING, {"user_id": actor.id}).first()
+    if row is None or not row[0] or row[1] != actor.role or row[2] != actor.organisation_id:
+        raise PermissionDenied("Action refusée : compte inconnu, désactivé ou modifié.")
+    if not row[3]:
+        raise PermissionDenied("Action refusée : votre organisation est désactivée.")
+    _check_role(actor, roles)
+    return int(row[4] or 0)
+
+
+def _check_role(actor: Actor, roles: tuple[str, ...]) -> None:
+    if roles and actor.role not in roles:
+        wanted = ", ".join(ROLES[r] for r in roles)
+        raise PermissionDenied(
+            f"Action réservée au rôle : {wanted} (vous êtes « {ROLES.get(actor.role, actor.role)} »)."
+        )
+
+
 def check_actor(session: Session, actor: Actor, *roles: str) -> User:
     """Return the actor's user row; raise PermissionDenied if unknown, inactive or wrong role.
 
@@ -79,11 +121,7 @@ def check_actor(session: Session, actor: Actor, *roles: str) -> User:
     organisation = session.get(Organisation, user.organisation_id)
     if organisation is None or not organisation.is_active:
         raise PermissionDenied("Action refusée : votre organisation est désactivée.")
-    if roles and actor.role not in roles:
-        wanted = ", ".join(ROLES[r] for r in roles)
-        raise PermissionDenied(
-            f"Action réservée au rôle : {wanted} (vous êtes « {ROLES.get(actor.role, actor.role)} »)."
-        )
+    _check_role(actor, roles)
     return user
 
 

@@ -54,7 +54,63 @@ REBUILD_MIN_ROWS = 10_000
 #: A removal of this premise id means "anything may have changed" (a restored backup).
 REMOVED_EVERYTHING = -1
 
+#: Premises whose public fields (name, commune, owner...) a process keeps for the results.
+PUBLIC_ROWS = 50_000
+
 Progress = Callable[[int, int], None]
+
+
+class PublicRows:
+    """The public fields of recently shown premises, valid for one catalogue version.
+
+    A search shows 50 premises and, without this, reads them from the database every
+    time. Rows enter only when the engine state is still at the catalogue version the
+    search read them under, and every patch evicts the premises it changed (a rebuild
+    drops everything), so a row here is never older than the snapshot beside it. Bounded
+    (least recently stored first out).
+    """
+
+    def __init__(self, max_rows: int = PUBLIC_ROWS) -> None:
+        self.max_rows = max_rows
+        self._rows: dict[int, tuple] = {}
+        self._lock = threading.Lock()
+        self.hits = 0
+        self.misses = 0
+
+    def get(self, ids: list[int]) -> tuple[dict[int, tuple], list[int]]:
+        """Return ``(rows found, ids missing)``."""
+        rows = self._rows
+        found = {i: rows[i] for i in ids if i in rows}
+        missing = [i for i in ids if i not in found]
+        self.hits += len(found)
+        self.misses += len(missing)
+        return found, missing
+
+    def put(self, state: EngineState, version: int, rows: dict[int, tuple]) -> None:
+        """Keep these rows if ``state`` is still at ``version`` (their catalogue version)."""
+        with self._lock:
+            if state.version != version:
+                return
+            self._rows.update(rows)
+            excess = len(self._rows) - self.max_rows
+            if excess > 0:
+                for key in list(self._rows)[:excess]:
+                    del self._rows[key]
+
+    def advance(self, state: EngineState, version: int, changed: list[int] | None) -> None:
+        """Set ``state`` at ``version``, forgetting the premises ``changed`` since (every
+        premise when None: a rebuild). One step under the lock :meth:`put` takes, so no
+        row read under the old version enters after the eviction."""
+        with self._lock:
+            if changed is None:
+                self._rows.clear()
+            else:
+                for i in changed:
+                    self._rows.pop(int(i), None)
+            state.version = version
+
+    def __len__(self) -> int:
+        return len(self._rows)
 
 
 @dataclass
@@ -65,6 +121,7 @@ class EngineState:
     catalogue: Catalogue | None = None
     version: int | None = None
     statics: StaticCache = field(default_factory=lambda: StaticCache(max_entries=4))
+    public: PublicRows = field(default_factory=PublicRows)
     lock: threading.Lock = field(default_factory=threading.Lock)
     builds: int = 0  # full builds so far
     patches: int = 0  # incremental updates so far
@@ -119,16 +176,17 @@ def _build(state: EngineState, session: Session, version: int, progress: Progres
     state.builds += 1
 
 
-def _patch(state: EngineState, session: Session, since: int, version: int) -> bool:
-    """Apply the changes since ``since``; return False when a rebuild is wiser."""
+def _patch(state: EngineState, session: Session, since: int, version: int) -> list[int] | None:
+    """Apply the changes since ``since``; return the premises changed, or None when a
+    rebuild is wiser."""
     changed = premises_frame(session, since_version=since)
     removed = removed_since(session, since)
     catalogue = state.catalogue
     assert catalogue is not None
     if REMOVED_EVERYTHING in removed:
-        return False
+        return None
     if len(changed) + len(removed) > max(REBUILD_MIN_ROWS, REBUILD_SHARE * catalogue.segments[0].n):
-        return False
+        return None
     available = changed[changed["status"].isin(SEARCHED_STATUSES)]
     gone = pd.Index(changed["premise_id"]).append(pd.Index(removed, dtype="int64"))
     catalogue.apply(gone.to_numpy(), _enriched(available), version=version)
@@ -138,7 +196,7 @@ def _patch(state: EngineState, session: Session, since: int, version: int) -> bo
             target=_compact, args=(state, catalogue), name="matcher-compaction", daemon=True
         )
         state._compacting.start()
-    return True
+    return gone.tolist()
 
 
 def _compact(state: EngineState, catalogue: Catalogue) -> None:
@@ -149,20 +207,30 @@ def _compact(state: EngineState, catalogue: Catalogue) -> None:
         state._compacting = None
 
 
-def engine_state(session: Session | None = None, progress: Progress | None = None) -> EngineState:
-    """Return the engine state with a catalogue that reflects the database's last commit."""
+def engine_state(
+    session: Session | None = None,
+    progress: Progress | None = None,
+    *,
+    version: int | None = None,
+) -> EngineState:
+    """Return the engine state with a catalogue that reflects the database's last commit.
+
+    ``version`` is the catalogue version the caller already read in ``session`` (saves
+    the look-up; :func:`matcher.services._common.check_standing` returns it).
+    """
     state = _state()
     with transaction(session, write=False) as s:
-        current = catalogue_version(s)
+        current = catalogue_version(s) if version is None or session is None else int(version)
         if state.version == current and state.catalogue is not None:
             return state
         with state.lock:
             if state.version == current and state.catalogue is not None:
                 return state
             fresh = state.catalogue is None or state.version is None or current < state.version
-            if fresh or not _patch(state, s, state.version, current):
+            changed = None if fresh else _patch(state, s, state.version, current)
+            if changed is None:
                 _build(state, s, current, progress)
-            state.version = current
+            state.public.advance(state, current, changed)
     return state
 
 

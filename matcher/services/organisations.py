@@ -21,11 +21,12 @@ from matcher.services._common import (
     Actor,
     apply_versioned_changes,
     audit,
+    bump_catalogue,
     check_actor,
     transaction,
 )
 from matcher.services.sessions import end_access
-from matcher.storage.models import Invitation, Organisation, User, utcnow
+from matcher.storage.models import Invitation, Organisation, Premise, User, utcnow
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,6 +159,13 @@ def update_organisation(
         )
         if old != new:
             audit(s, actor, "update", "organisation", org.id, old, new)
+        if old.get("name") != new.get("name"):
+            # the owner's name is part of each of its premises' public record (search
+            # results): they change with it, in the catalogue version like any premise write
+            seq = bump_catalogue(s)
+            s.execute(
+                update(Premise).where(Premise.organisation_id == org.id).values(catalogue_seq=seq)
+            )
         return _org_info(org)
 
 

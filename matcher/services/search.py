@@ -23,7 +23,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from matcher.engine.criteria import CRITERION_LABELS
@@ -34,7 +33,7 @@ from matcher.engine.search import explain, rank_projects, ranked_columns
 from matcher.engine.weights import ENGINE_VERSION, PRESETS
 from matcher.errors import MatcherError, NotFound, PermissionDenied, ValidationError
 from matcher.needs import ProjectNeeds
-from matcher.services._common import Actor, check_actor, transaction
+from matcher.services._common import Actor, check_actor, check_standing, transaction
 from matcher.services.catalogue import projects_frame
 from matcher.services.engine_state import engine_state
 from matcher.storage.models import Organisation, Premise
@@ -116,18 +115,49 @@ def _commune_names() -> dict[str, tuple[str, str]]:
     )
 
 
-def _public_fields(session: Session, premise_ids: list[int]) -> dict[str, list]:
-    """Return the public columns of these premises, in this order (one indexed query)."""
-    query = (
-        select(Premise.id, *(getattr(Premise, c) for c in _DB_COLUMNS), Organisation.name)
-        .join(Organisation, Organisation.id == Premise.organisation_id)
-        .where(Premise.id.in_(premise_ids))
+_PLACEHOLDER = {"qmark": "?", "format": "%s", "pyformat": "%s"}
+
+
+@functools.lru_cache(maxsize=64)
+def _public_sql(paramstyle: str, n: int) -> str:
+    # Written out for the driver (no statement compilation, no row processing: a search's
+    # 50 rows cost what the database takes to read them). Names are the models' own.
+    mark = _PLACEHOLDER[paramstyle]
+    columns = ", ".join(f"p.{c}" for c in _DB_COLUMNS)
+    return (
+        f"SELECT p.id, {columns}, o.name FROM {Premise.__tablename__} p "
+        f"JOIN {Organisation.__tablename__} o ON o.id = p.organisation_id "
+        f"WHERE p.id IN ({', '.join([mark] * n)})"
     )
-    found = {row[0]: row[1:] for row in session.execute(query)}
-    rows = [found.get(int(i)) for i in premise_ids]
+
+
+def _read_public(session: Session, premise_ids: list[int]) -> dict[int, tuple]:
+    connection = session.connection()
+    sql = _public_sql(connection.dialect.paramstyle, len(premise_ids))
+    return {row[0]: row[1:] for row in connection.exec_driver_sql(sql, tuple(premise_ids))}
+
+
+def _public_fields(
+    session: Session, premise_ids: list[int], state=None, version: int | None = None
+) -> dict[str, list]:
+    """Return the public columns of these premises, in this order.
+
+    With the engine ``state`` and the catalogue ``version`` this transaction reads, the
+    rows the state keeps are used and the others read in one indexed query (then kept).
+    """
+    if state is None or version is None:
+        found = _read_public(session, premise_ids) if premise_ids else {}
+    else:
+        found, missing = state.public.get(premise_ids)
+        if missing:
+            read = _read_public(session, missing)
+            state.public.put(state, version, read)
+            found.update(read)
     width = len(_DB_COLUMNS) + 1
-    values = [r if r is not None else (None,) * width for r in rows]
-    cols = {c: [v[j] for v in values] for j, c in enumerate((*_DB_COLUMNS, "owner_org"))}
+    missing = (None,) * width
+    values = [found.get(i, missing) for i in premise_ids]
+    columns = list(zip(*values, strict=True)) if values else [()] * width
+    cols = dict(zip((*_DB_COLUMNS, "owner_org"), columns, strict=True))
     names = _commune_names()
     places = [names.get(code or "", (None, None)) for code in cols["insee_code"]]
     cols["commune"] = [p[0] for p in places]
@@ -138,15 +168,19 @@ def _public_fields(session: Session, premise_ids: list[int]) -> dict[str, list]:
 _FLOAT_RESULTS = ("lon", "lat", "floor_area_m2", "price_eur", "rent_eur_m2_year")
 
 
-def _with_public_fields(session: Session, cols: dict[str, np.ndarray], batch) -> pd.DataFrame:
+def _with_public_fields(
+    session: Session, cols: dict[str, np.ndarray], batch, state=None, version=None
+) -> pd.DataFrame:
     """Return the ranked columns with the premises' public fields, as one frame."""
     ids = [int(i) for i in cols["premise_id"].tolist()]
-    public = _public_fields(session, ids) if ids else {c: [] for c in RESULT_COLUMNS}
+    public = (
+        _public_fields(session, ids, state, version) if ids else {c: [] for c in RESULT_COLUMNS}
+    )
     data = dict(cols)
     for c in RESULT_COLUMNS:
         values = public[c]
         if c in _FLOAT_RESULTS:
-            data[c] = np.array([np.nan if v is None else v for v in values], dtype=float)
+            data[c] = np.array(values, dtype=float)  # None becomes NaN
         elif c == "available_from":
             data[c] = np.array(values, dtype="datetime64[D]").astype("datetime64[ns]")
         else:
@@ -180,14 +214,14 @@ def search_premises(
     started = time.perf_counter()
     project = _needs(needs)
     with transaction(write=False) as s:
-        check_actor(s, actor)
-        state = engine_state(s)
+        current = check_standing(s, actor)
+        state = engine_state(s, version=current)
         query = compile_query(project, weights)
         with state.catalogue.read() as view:
             cols = ranked_columns(view, query, k, include_failed, statics=state.statics)
             candidates = view.n_live
             version = view.version
-        table = _with_public_fields(s, cols, QueryBatch.of([query]))
+        table = _with_public_fields(s, cols, QueryBatch.of([query]), state, current)
     weights_out = {c: float(v) for c, v in (table.attrs.get("weights") or {}).items()}
     return SearchResult(
         table=table,

@@ -115,3 +115,43 @@ def test_bad_target_codes_are_named(world, bad):
 
     with pytest.raises(ValidationError, match=bad):
         search.search_premises(world.holder_a, {"target_insee_codes": bad})
+
+
+def test_a_renamed_premise_shows_its_new_name_at_once(world):
+    before = search.search_premises(world.holder_a, NEEDS, k=10)
+    assert world.premise_a in set(before.table["premise_id"])  # its public row is now kept
+    view = premises.get_premise(world.owner_a, world.premise_a)
+    premises.update_premise(world.owner_a, world.premise_a, {"name": "Ancienne poste rénovée"},
+                            view["version"])  # fmt: skip
+    after = search.search_premises(world.holder_a, NEEDS, k=10).table.set_index("premise_id")
+    assert after.loc[world.premise_a, "name"] == "Ancienne poste rénovée"
+
+
+def test_a_renamed_owner_shows_in_the_results_at_once(world):
+    from matcher.services import organisations
+
+    table = search.search_premises(world.holder_a, NEEDS, k=10).table.set_index("premise_id")
+    assert table.loc[world.premise_a, "owner_org"] == "Commune A"
+    org = next(o for o in organisations.list_organisations(world.admin) if o.name == "Commune A")
+    organisations.update_organisation(world.admin, org.id, {"name": "Commune A nouvelle"},
+                                      org.version)  # fmt: skip
+    again = search.search_premises(world.holder_a, NEEDS, k=10).table.set_index("premise_id")
+    assert again.loc[world.premise_a, "owner_org"] == "Commune A nouvelle"
+    assert again.loc[world.premise_b, "owner_org"] == "Commune B"
+
+
+def test_kept_public_rows_never_outlive_their_catalogue_version():
+    from matcher.services.engine_state import EngineState, PublicRows
+
+    state = EngineState(url="sqlite://")
+    rows = PublicRows(max_rows=3)
+    state.public = rows
+    rows.advance(state, 5, None)
+    rows.put(state, 4, {1: ("vieux",)})  # read under an older version: refused
+    assert rows.get([1]) == ({}, [1])
+    rows.put(state, 5, {1: ("a",), 2: ("b",)})
+    rows.advance(state, 6, [1])  # premise 1 changed in version 6
+    assert rows.get([1, 2]) == ({2: ("b",)}, [1])
+    rows.put(state, 6, {3: ("c",), 4: ("d",), 5: ("e",)})
+    assert len(rows) == 3  # bounded: the oldest kept row went first
+    assert rows.get([2])[0] == {}
