@@ -371,3 +371,36 @@ def test_bounded_national_path_equals_the_full_scan(snap, monkeypatch, needs, we
         full = rank_premises(snap, needs, weights, k=k)
         pd.testing.assert_frame_equal(fast, full)
     assert len(statics) <= statics.max_entries
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    lon=hst.floats(1.9, 2.8), lat=hst.floats(48.5, 49.1), radius_km=hst.floats(2.0, 40.0),
+    k=hst.sampled_from([1, 3, 10]), project_type=hst.sampled_from(["coworking", "fablab", "food"]),
+    fibre=hst.booleans(),
+)  # fmt: skip
+def test_batch_block_bounds_skip_nothing_that_belongs(
+    dense_snap, lon, lat, radius_km, k, project_type, fibre
+):
+    """Dense catalogue, small k: whole blocks of rows are skipped by their bound, and the
+    batch still returns exactly the brute-force ranking (also with unplaced premises)."""
+    needs = ProjectNeeds(project_id="b", project_type=project_type, target_lon=lon,
+                         target_lat=lat, radius_km=radius_km, fibre_required=fibre)  # fmt: skip
+    pairs = batch_match(dense_snap, [needs], radius_km=radius_km, k=k)
+    assert pairs["premise_id"].tolist() == brute_force(dense_snap, needs, k=k)
+
+
+def test_block_bounds_never_skip_unplaced_or_unknown_rows():
+    from matcher.engine.kernels.batch import BLOCK_ROWS
+
+    assert BLOCK_ROWS == 16  # the rows below are laid out for blocks of 16
+    xy = np.array([[0.0, 0.0], [np.nan, 1.0], *[[5.0, 5.0]] * 30, [1.0, 2.0]])
+    static = np.array([np.r_[np.full(20, 0.1), np.nan, np.full(len(xy) - 21, 0.2)]])
+    boxes, best = KN.block_bounds(xy, static)
+    first, second, third = boxes[0], boxes[1], boxes[2]
+    assert np.isinf(first).all()  # an unplaced row: the block's box is everything
+    assert second.tolist() == [5.0, 5.0, 5.0, 5.0]
+    assert third.tolist() == [1.0, 2.0, 1.0, 2.0]
+    assert best[0, 0] == 0.1 and np.isinf(best[0, 1])  # an unknown static part: never skipped

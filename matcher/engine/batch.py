@@ -81,12 +81,13 @@ def batch_rows(
         qpv = np.array([flag for _, flag in chunk], dtype=np.bool_)
         with thread_budget(snapshot.n):
             static, sfail = KN.static_parts(wg, qpv, snapshot.F, snapshot.B)
+            blocks = KN.block_bounds(snapshot.xy, static)
         sel = np.flatnonzero((group_all >= g0) & (group_all < g0 + len(chunk)))
         order = sel[spatial_order(P[sel])]
         with thread_budget(snapshot.n):
             r, t, c = KN.batch_topk(
-                order, int(k), group_all - g0, static, sfail, snapshot.columns, batch.arrays(),
-                snapshot.geometry,
+                order, int(k), group_all - g0, static, sfail, blocks, snapshot.columns,
+                batch.arrays(), snapshot.geometry,
             )  # fmt: skip
         rows[sel], totals[sel], counts[sel] = r[sel], t[sel], c[sel]
     return rows, totals, counts

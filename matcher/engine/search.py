@@ -162,25 +162,27 @@ class StaticCache:
 
     def get(
         self, snapshot: PremiseSnapshot, weights: np.ndarray, qpv_target: bool
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """Return ``(static (1, n), fail_if_required (n,))`` of a weighting, computed once."""
+    ) -> tuple[np.ndarray, np.ndarray, tuple[np.ndarray, np.ndarray]]:
+        """Return ``(static (1, n), fail_if_required (n,), block bounds)`` of a weighting,
+        computed once (:func:`matcher.engine.kernels.block_bounds`)."""
         key = (id(snapshot), tuple(np.round(weights, 15)), bool(qpv_target))
         with self._lock:
             hit = self._entries.get(key)
             if hit is not None:
                 self._entries.move_to_end(key)
-                return hit[1], hit[2]
+                return hit[1], hit[2], hit[3]
         with thread_budget(snapshot.n):
             static, sfail = KN.static_parts(
                 np.ascontiguousarray(weights[None, :]), np.array([bool(qpv_target)]),
                 snapshot.F, snapshot.B,
             )  # fmt: skip
+            blocks = KN.block_bounds(snapshot.xy, static)
         with self._lock:
             # the snapshot is kept in the entry so that its id is not reused while cached
-            self._entries[key] = (snapshot, static, sfail)
+            self._entries[key] = (snapshot, static, sfail, blocks)
             while len(self._entries) > self.max_entries:
                 self._entries.popitem(last=False)
-        return static, sfail
+        return static, sfail, blocks
 
 
 # --- premises for a project ------------------------------------------------------------------
@@ -219,11 +221,11 @@ def _national(snapshot: PremiseSnapshot, query: Query, k: int, statics: StaticCa
         decay_scale_km=needs.decay_scale_km or DEFAULT_HALF_DISTANCE_KM,
     )
     batch = QueryBatch.of([Query(wide, compile_query(wide).params, query.weights, query.area)])
-    static, sfail = statics.get(snapshot, query.weights, query.params[P_QPV_TARGET] > 0)
+    static, sfail, blocks = statics.get(snapshot, query.weights, query.params[P_QPV_TARGET] > 0)
     with thread_budget(snapshot.n):
         rows, totals, counts = KN.batch_topk(
             np.zeros(1, dtype=np.int64), int(k), np.zeros(1, dtype=np.int64), static, sfail,
-            snapshot.columns, batch.arrays(), snapshot.geometry,
+            blocks, snapshot.columns, batch.arrays(), snapshot.geometry,
         )  # fmt: skip
     return rows[0, : counts[0]], totals[0, : counts[0]]
 

@@ -4,12 +4,13 @@ Every kernel calls the scalar criteria of :mod:`matcher.engine.criteria`; the la
 their arrays are in :mod:`matcher.engine.layout`.
 """
 
-from matcher.engine.kernels.batch import batch_topk, static_parts
+from matcher.engine.kernels.batch import batch_topk, block_bounds, static_parts
 from matcher.engine.kernels.rows import criteria_pairs, score_pairs
 from matcher.engine.kernels.search import read_floor, topk_ranges
 
 __all__ = [
     "batch_topk",
+    "block_bounds",
     "criteria_pairs",
     "read_floor",
     "score_pairs",

@@ -59,6 +59,9 @@ from matcher.engine.layout import (
 
 #: Bands of squared grid distance for the upper bound of the distance score.
 _BANDS = 64
+#: Rows per block of the block bound: consecutive rows (sorted by grid cell) are close, so a
+#: block's bounding box and best static part bound all its rows at once.
+BLOCK_ROWS = 16
 
 
 @nb.njit(parallel=True, **JIT)
@@ -79,6 +82,55 @@ def static_parts(WG, qpv_targets, F, B):
         f |= cr.flag_fail(B[B_GROUND, i], True, FAIL_GROUND)
         sfail[i] = f
     return static, sfail
+
+
+@nb.njit(parallel=True, **JIT)
+def block_bounds(XY, STATIC):
+    """Return ``(boxes, best)``: per block of :data:`BLOCK_ROWS` rows, the bounding box of
+    its points ``(x0, y0, x1, y1)`` and, per weighting, its highest static part.
+
+    A block with a point of unknown position gets an infinite box, and one with an unknown
+    static part an infinite best: they are never skipped whole (the rows decide).
+    """
+    n = XY.shape[0]
+    ng = STATIC.shape[0]
+    nblocks = (n + BLOCK_ROWS - 1) // BLOCK_ROWS
+    boxes = np.empty((nblocks, 4))
+    best = np.empty((ng, nblocks))
+    for b in nb.prange(nblocks):
+        lo = b * BLOCK_ROWS
+        hi = min(n, lo + BLOCK_ROWS)
+        x0 = np.inf
+        y0 = np.inf
+        x1 = -np.inf
+        y1 = -np.inf
+        unknown = False
+        for i in range(lo, hi):
+            x = XY[i, 0]
+            y = XY[i, 1]
+            if not (np.isfinite(x) and np.isfinite(y)):
+                unknown = True
+            else:
+                x0 = min(x0, x)
+                y0 = min(y0, y)
+                x1 = max(x1, x)
+                y1 = max(y1, y)
+        if unknown:
+            x0, y0, x1, y1 = -np.inf, -np.inf, np.inf, np.inf
+        boxes[b, 0] = x0
+        boxes[b, 1] = y0
+        boxes[b, 2] = x1
+        boxes[b, 3] = y1
+        for g in range(ng):
+            m = -np.inf
+            for i in range(lo, hi):
+                v = STATIC[g, i]
+                if not np.isfinite(v):
+                    m = np.inf
+                    break
+                m = max(m, v)
+            best[g, b] = m
+    return boxes, best
 
 
 @nb.njit(inline="always", **JIT)
@@ -113,8 +165,15 @@ def _dynamic(i, q, cols, qry, cz):
 
 
 @nb.njit(inline="always", **JIT)
-def _query_topk(q, g, k, STATIC, SFAIL, cols, qry, geo, hs, hr, hi, out_s, out_e):
-    """Return the heap size of query q's k best eligible rows (heap in hs, hr, hi)."""
+def _query_topk(q, g, k, STATIC, SFAIL, blocks, cols, qry, geo, hs, hr, hi, out_s, out_e):
+    """Return the heap size of query q's k best eligible rows (heap in hs, hr, hi).
+
+    Whole blocks are skipped when their box lies outside the disc, or when the heap is
+    full and their bound (best static part, distance score at the box's nearest point,
+    full surface and cost scores) is below its worst: every row of the block would be
+    skipped by its own bound, which is never higher.
+    """
+    BOX, BEST = blocks
     XY, F, B, STATUS, COMMUNE, RANK = cols
     P, W, AREA_PTR, AREA = qry
     C, Z, G, CS = geo
@@ -141,29 +200,49 @@ def _query_topk(q, g, k, STATIC, SFAIL, cols, qry, geo, hs, hr, hi, out_s, out_e
         s_up = cr.decay_score(d_low, kind, P[q, P_DECAY_SCALE], P[q, P_DECAY_CUTOFF])
         bound[b] = 100.0 * (W[q, C_DISTANCE] * s_up + W[q, C_SURFACE] + W[q, C_COST]) + 1e-9
     band_scale = _BANDS / rg2
-    size = 0
+    # rows of cells nearest the target first: the heap fills with good scores early and
+    # the bounds then skip more (the result does not depend on the order)
+    away = np.empty(n)
     for r in range(n):
-        for i in range(out_s[r], out_e[r]):
-            dx = XY[i, 0] - tx
-            dy = XY[i, 1] - ty
+        away[r] = abs(XY[out_s[r], 1] - ty)
+    size = 0
+    for r in np.argsort(away):
+        i = out_s[r]
+        end = out_e[r]
+        while i < end:
+            if i == out_s[r] or i % BLOCK_ROWS == 0:
+                b = i // BLOCK_ROWS
+                bx = max(BOX[b, 0] - tx, 0.0, tx - BOX[b, 2])
+                by = max(BOX[b, 1] - ty, 0.0, ty - BOX[b, 3])
+                b2 = bx * bx + by * by
+                skip = b2 > rg2
+                if not skip and size == k:
+                    skip = 100.0 * BEST[g, b] + bound[int(b2 * band_scale)] < hs[0]
+                if skip:
+                    i = min(end, (b + 1) * BLOCK_ROWS)
+                    continue
+            row = i
+            i += 1
+            dx = XY[row, 0] - tx
+            dy = XY[row, 1] - ty
             d2 = dx * dx + dy * dy
-            if d2 > rg2 or SFAIL[i] & pmask or cr.status_fail(STATUS[i]):
+            if d2 > rg2 or SFAIL[row] & pmask or cr.status_fail(STATUS[row]):
                 continue
-            st = STATIC[g, i]
+            st = STATIC[g, row]
             if size == k and 100.0 * st + bound[int(d2 * band_scale)] < hs[0]:
                 continue
-            part, ok = _dynamic(i, q, cols, qry, cz)
+            part, ok = _dynamic(row, q, cols, qry, cz)
             if not ok:
                 continue
             total = 100.0 * (st + part)
-            if size == k and not KH.worse(hs[0], hr[0], total, RANK[i]):
+            if size == k and not KH.worse(hs[0], hr[0], total, RANK[row]):
                 continue
-            size = KH.heap_push(hs, hr, hi, size, k, total, RANK[i], i)
+            size = KH.heap_push(hs, hr, hi, size, k, total, RANK[row], row)
     return size
 
 
 @nb.njit(parallel=True, **JIT)
-def batch_topk(order, k, group, STATIC, SFAIL, cols, qry, geo):
+def batch_topk(order, k, group, STATIC, SFAIL, blocks, cols, qry, geo):
     """Return ``(rows, totals, counts)`` of the k best eligible rows of the queries in ``order``.
 
     ``group[q]`` selects the row of ``STATIC`` computed for query q's weighting;
@@ -183,8 +262,8 @@ def batch_topk(order, k, group, STATIC, SFAIL, cols, qry, geo):
         hi = np.empty(k, dtype=np.int64)
         out_s = np.empty(max_rows, dtype=np.int64)
         out_e = np.empty(max_rows, dtype=np.int64)
-        size = _query_topk(q, group[q], k, STATIC, SFAIL, cols, qry, geo, hs, hr, hi, out_s,
-                           out_e)  # fmt: skip
+        size = _query_topk(q, group[q], k, STATIC, SFAIL, blocks, cols, qry, geo, hs, hr, hi,
+                           out_s, out_e)  # fmt: skip
         o = KH.sorted_heap(hs, hr, hi, size)
         for j in range(size):
             rows[q, j] = hi[o[j]]
