@@ -60,6 +60,8 @@ TOWNS = ["Albi", "Rennes", "Tours", "Dijon", "Brest", "Nancy", "Pau", "Limoges",
 PASSWORD = "charge-de-test-1"
 #: Longest wait for one action (the machines these run on are shared and often loaded).
 ACTION_TIMEOUT_MS = 300_000
+#: A click followed by no run for this long was lost (see :func:`_after_run`).
+LOST_CLICK_MS = 45_000
 #: Sessions logging in at the same time (the others queue): 20 browsers loading the app's
 #: scripts at once is not what is measured.
 LOGINS_AT_ONCE = 4
@@ -118,13 +120,34 @@ class Phase:
     logins: list[float] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     rss_mb: list[float] = field(default_factory=list)
+    lost_clicks: int = 0
 
 
-async def _after_run(page, action) -> float:
-    """Do ``action`` (it makes the app rerun); return the seconds until that run finished."""
+async def _after_run(page, action, phase: Phase | None = None) -> float:
+    """Do ``action`` (it makes the app rerun); return the seconds until that run finished.
+
+    With ``phase`` the action is a click that may be done again: a click landing while
+    the page redraws is lost by the browser (no run starts, the server never hears of
+    it). After :data:`LOST_CLICK_MS` without a run, and none running, it is clicked
+    again (at most twice) and counted in ``phase.lost_clicks``; the time runs from the
+    first click, so a lost click costs the user its wait.
+    """
+    from playwright.async_api import TimeoutError as PlaywrightTimeout
+
     before = await page.evaluate("window.__matcherRuns")
     started = time.perf_counter()
-    await action()
+    for attempt in range(3):
+        await action()
+        if phase is None:
+            break
+        try:
+            await page.wait_for_function(f"window.__matcherRuns > {before}", timeout=LOST_CLICK_MS)
+            break
+        except PlaywrightTimeout:
+            state = await page.get_by_test_id("stApp").get_attribute("data-test-script-state")
+            if state == "running" or attempt == 2:  # slow, not lost: wait for that run
+                break
+            phase.lost_clicks += 1
     await page.wait_for_function(f"window.__matcherRuns > {before}", timeout=ACTION_TIMEOUT_MS)
     await page.wait_for_selector(
         '[data-testid="stApp"][data-test-script-state="notRunning"]', timeout=ACTION_TIMEOUT_MS
@@ -170,7 +193,7 @@ async def _session(page, index: int, phase: Phase, deadline: float) -> None:
     try:
         while time.monotonic() < deadline:
             link = page.get_by_role("link", name="Trouver un lieu").first
-            phase.pages.append(await _after_run(page, link.click))
+            phase.pages.append(await _after_run(page, link.click, phase))
             kind = page.get_by_test_id("stSelectbox").filter(has_text="Type de projet").first
             if "Espace de coworking" not in await kind.inner_text():  # required, never pre-filled
                 await kind.click()
@@ -183,11 +206,11 @@ async def _session(page, index: int, phase: Phase, deadline: float) -> None:
                 await _after_run(page, lambda box=box: box.press("Enter"))
             await page.get_by_label("Rayon de recherche (km)").fill(str(rng.choice([30, 50, 80])))
             button = page.get_by_role("button", name="Rechercher")
-            phase.searches.append(await _after_run(page, button.click))
+            phase.searches.append(await _after_run(page, button.click, phase))
             await page.get_by_text("Résultats autour de").first.wait_for()
             await _check_page(page, phase, f"session {index}, recherche {town}")
             other = page.get_by_role("link", name="Mes projets").first
-            phase.pages.append(await _after_run(page, other.click))
+            phase.pages.append(await _after_run(page, other.click, phase))
             await _check_page(page, phase, f"session {index}, mes projets")
     except Exception as exc:  # noqa: BLE001 - every failure is counted, the others go on
         seen = ""
@@ -254,6 +277,7 @@ def _row(phase: Phase) -> list[str]:
         f"{_quantile(p, 0.95):.2f}",
         f"{max(phase.rss_mb):.0f}" if phase.rss_mb else "nan",
         f"{phase.rss_mb[-1]:.0f}" if phase.rss_mb else "nan",
+        str(phase.lost_clicks),
     ]
 
 
@@ -334,7 +358,7 @@ def main() -> None:
 
     header = ["phase", "sessions", "recherches", "changements de page", "erreurs",
               "recherche p50 (s)", "p95 (s)", "max (s)", "page p50 (s)", "page p95 (s)",
-              "mémoire serveur max (Mo)", "fin (Mo)"]  # fmt: skip
+              "mémoire serveur max (Mo)", "fin (Mo)", "clics perdus relancés"]  # fmt: skip
     print("\n| " + " | ".join(header) + " |")
     print("|" + "---|" * len(header))
     for phase in (solo, crowd):

@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import Connection, bindparam, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -76,7 +76,7 @@ _STANDING = (
 )
 
 
-def check_standing(session: Session, actor: Actor, *roles: str) -> int:
+def check_standing(session: Session | Connection, actor: Actor, *roles: str) -> int:
     """Check the actor as :func:`check_actor` does, in one statement; return the catalogue
     version read in the same statement (0 before the first premise write).
 
@@ -85,7 +85,8 @@ def check_standing(session: Session, actor: Actor, *roles: str) -> int:
     """
     if not isinstance(actor, Actor):
         raise PermissionDenied("Action refusée : aucun utilisateur connecté.")
-    row = session.connection().execute(_STANDING, {"user_id": actor.id}).first()
+    connection = session.connection() if isinstance(session, Session) else session
+    row = connection.execute(_STANDING, {"user_id": actor.id}).first()
     if row is None or not row[0] or row[1] != actor.role or row[2] != actor.organisation_id:
         raise PermissionDenied("Action refusée : compte inconnu, désactivé ou modifié.")
     if not row[3]:

@@ -39,7 +39,7 @@ from matcher.services.catalogue import (
 from matcher.settings import database_url
 from matcher.territory.attributes import enrich_premises
 
-__all__ = ["EngineState", "engine_state", "refresh", "reset_engine_states"]
+__all__ = ["EngineState", "engine_state", "fresh_state", "refresh", "reset_engine_states"]
 
 _log = logging.getLogger(__name__)
 
@@ -205,6 +205,14 @@ def _compact(state: EngineState, catalogue: Catalogue) -> None:
         state.compactions += 1
     finally:
         state._compacting = None
+
+
+def fresh_state(version: int) -> EngineState | None:
+    """Return this process's engine state if it is built and at ``version``, else None."""
+    state = _state()
+    if state.version == version and state.catalogue is not None:
+        return state
+    return None
 
 
 def engine_state(

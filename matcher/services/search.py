@@ -23,6 +23,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
 from matcher.engine.criteria import CRITERION_LABELS
@@ -35,7 +36,8 @@ from matcher.errors import MatcherError, NotFound, PermissionDenied, ValidationE
 from matcher.needs import ProjectNeeds
 from matcher.services._common import Actor, check_actor, check_standing, transaction
 from matcher.services.catalogue import projects_frame
-from matcher.services.engine_state import engine_state
+from matcher.services.engine_state import engine_state, fresh_state
+from matcher.storage.db import read_connection
 from matcher.storage.models import Organisation, Premise
 from matcher.territory import load_territory
 
@@ -131,8 +133,8 @@ def _public_sql(paramstyle: str, n: int) -> str:
     )
 
 
-def _read_public(session: Session, premise_ids: list[int]) -> dict[int, tuple]:
-    connection = session.connection()
+def _read_public(session: Session | Connection, premise_ids: list[int]) -> dict[int, tuple]:
+    connection = session.connection() if isinstance(session, Session) else session
     sql = _public_sql(connection.dialect.paramstyle, len(premise_ids))
     return {row[0]: row[1:] for row in connection.exec_driver_sql(sql, tuple(premise_ids))}
 
@@ -213,9 +215,12 @@ def search_premises(
     """
     started = time.perf_counter()
     project = _needs(needs)
-    with transaction(write=False) as s:
+    with read_connection() as s:  # one read transaction, no ORM session unless patching
         current = check_standing(s, actor)
-        state = engine_state(s, version=current)
+        state = fresh_state(current)
+        if state is None:
+            with Session(bind=s) as session:
+                state = engine_state(session, version=current)
         query = compile_query(project, weights)
         with state.catalogue.read() as view:
             cols = ranked_columns(view, query, k, include_failed, statics=state.statics)

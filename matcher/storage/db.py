@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
@@ -142,6 +142,17 @@ def _factory(engine: Engine, write: bool) -> sessionmaker:
         bind = _writer_bind(engine) if write else engine
         factory = _FACTORIES.setdefault(key, sessionmaker(bind=bind, expire_on_commit=False))
     return factory
+
+
+@contextmanager
+def read_connection(url: str | None = None) -> Iterator[Connection]:
+    """Yield a Core connection in one read transaction (deferred on SQLite).
+
+    The cheapest consistent read: no ORM session (half the cost of a search's database
+    work); an ORM session may bind to it when a read needs one (``Session(bind=conn)``).
+    """
+    with get_engine(url).connect() as connection, connection.begin():
+        yield connection
 
 
 @contextmanager
