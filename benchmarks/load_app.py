@@ -155,6 +155,32 @@ async def _after_run(page, action, phase: Phase | None = None) -> float:
     return time.perf_counter() - started
 
 
+async def _set_widget(page, phase: Phase, action, done) -> None:
+    """Set a widget outside the form (``action``), then wait until ``done()`` says the page
+    shows it, the app idle.
+
+    The value the script checked may have been read from a page still redrawing: setting
+    a widget to the value it already holds makes no run, so no run is required here, only
+    the value shown. A value not shown after the run is set again (counted with the lost
+    clicks); three misses are an error.
+    """
+    from playwright.async_api import TimeoutError as PlaywrightTimeout
+
+    for _attempt in range(3):
+        before = await page.evaluate("window.__matcherRuns")
+        await action()
+        with contextlib.suppress(PlaywrightTimeout):
+            await page.wait_for_function(f"window.__matcherRuns > {before}", timeout=20_000)
+        await page.wait_for_selector(
+            '[data-testid="stApp"][data-test-script-state="notRunning"]',
+            timeout=ACTION_TIMEOUT_MS,
+        )
+        if await done():
+            return
+        phase.lost_clicks += 1
+    raise RuntimeError("valeur du champ non prise après trois essais")
+
+
 async def _check_page(page, phase: Phase, where: str) -> None:
     if await page.get_by_test_id("stException").count():
         phase.errors.append(f"{where} : exception affichée")
@@ -190,25 +216,45 @@ async def _logged_in(page, url: str, index: int, phase: Phase):
 
 async def _session(page, index: int, phase: Phase, deadline: float) -> None:
     rng = random.Random(index)
+    step = "début"
     try:
         while time.monotonic() < deadline:
+            step = "lien « Trouver un lieu »"
             link = page.get_by_role("link", name="Trouver un lieu").first
             phase.pages.append(await _after_run(page, link.click, phase))
+            step = "type de projet"
             kind = page.get_by_test_id("stSelectbox").filter(has_text="Type de projet").first
-            if "Espace de coworking" not in await kind.inner_text():  # required, never pre-filled
+
+            async def choose_type(kind=kind) -> None:
                 await kind.click()
                 option = page.locator("[role=option]").filter(has_text="Espace de coworking")
-                await _after_run(page, option.first.click)
+                await option.first.click()
+
+            async def type_chosen(kind=kind) -> bool:  # the value is the combobox input's
+                return await kind.get_by_role("combobox").input_value() == "Espace de coworking"
+
+            if not await type_chosen():  # required, never pre-filled
+                await _set_widget(page, phase, choose_type, type_chosen)
+            step = "commune"
             box = page.get_by_label("Commune visée (tapez le début du nom)")
             town = rng.choice(TOWNS)
-            if await box.input_value() != town:  # an unchanged value makes no run to wait for
+
+            async def type_town(box=box, town=town) -> None:
                 await box.fill(town)
-                await _after_run(page, lambda box=box: box.press("Enter"))
+                await box.press("Enter")
+
+            async def town_typed(box=box, town=town) -> bool:
+                return await box.input_value() == town
+
+            if not await town_typed():
+                await _set_widget(page, phase, type_town, town_typed)
             await page.get_by_label("Rayon de recherche (km)").fill(str(rng.choice([30, 50, 80])))
+            step = "rayon puis « Rechercher »"
             button = page.get_by_role("button", name="Rechercher")
             phase.searches.append(await _after_run(page, button.click, phase))
             await page.get_by_text("Résultats autour de").first.wait_for()
             await _check_page(page, phase, f"session {index}, recherche {town}")
+            step = "lien « Mes projets »"
             other = page.get_by_role("link", name="Mes projets").first
             phase.pages.append(await _after_run(page, other.click, phase))
             await _check_page(page, phase, f"session {index}, mes projets")
@@ -217,7 +263,8 @@ async def _session(page, index: int, phase: Phase, deadline: float) -> None:
         with contextlib.suppress(Exception):  # what the page showed, to tell why
             seen = " ".join((await page.locator("body").inner_text(timeout=5_000)).split())
         phase.errors.append(
-            f"session {index} : {type(exc).__name__} : {str(exc).splitlines()[0][:160]} "
+            f"session {index}, étape {step} : {type(exc).__name__} : "
+            f"{str(exc).splitlines()[0][:160]} "
             f"(page : « {seen[:160]} »)"
         )
     finally:
