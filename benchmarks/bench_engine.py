@@ -428,6 +428,8 @@ def main() -> None:
         help="taille du catalogue en base pour la ligne de service (0 : sans)",
     )
     ap.add_argument("--postgres", action="store_true", help="aussi sur PostgreSQL")
+    ap.add_argument("--service-only", action="store_true",
+                    help="seulement les lignes de service (base, recherche, après modification)")  # fmt: skip
     args = ap.parse_args()  # fmt: skip
     import numba
 
@@ -449,6 +451,16 @@ def main() -> None:
 
     q50 = make_projects(args.queries, towns, rng, radius_km=50)
     qnat = make_projects(max(20, args.queries // 5), towns, rng, radius_km=None)
+    rows: list[tuple] = []
+    if not args.service_only:
+        rows += engine_lines(args, snap, df, towns, rng, q50, qnat)
+    rows += database_lines(args, df, q50)
+    _print_rows(rows)
+
+
+def engine_lines(args, snap, df, towns, rng, q50, qnat) -> list[tuple]:
+    """Return the engine rows: (a) 50 km, (b) national, (c) batch, (d) memory, baselines."""
+    n = snap.n
     rows: list[tuple] = []
 
     # (a) 50 km: kernel alone, end to end; warm (preset weights) and cold (new weighting)
@@ -573,7 +585,12 @@ def main() -> None:
         ("rapport : pandas ligne à ligne / moteur (a)", t_row / med(ea), ""),
     ]
     rows += ratio_rows
+    return rows
 
+
+def database_lines(args, df, q50) -> list[tuple]:
+    """Return the service rows on SQLite (and PostgreSQL with ``--postgres``)."""
+    rows: list[tuple] = []
     if args.db_premises:
         db_df = df.head(args.db_premises)
         tmp = tempfile.mkdtemp(prefix="bench-engine-")
@@ -591,6 +608,10 @@ def main() -> None:
                 dispose_engines()
                 stop_pg()
 
+    return rows
+
+
+def _print_rows(rows: list[tuple]) -> None:
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     rows.append(("mémoire de pointe du processus (Mo)", peak, ""))
     print()
