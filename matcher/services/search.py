@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Connection
+from sqlalchemy import Connection, bindparam, select
 from sqlalchemy.orm import Session
 
 from matcher.engine.criteria import CRITERION_LABELS
@@ -117,26 +117,20 @@ def _commune_names() -> dict[str, tuple[str, str]]:
     )
 
 
-_PLACEHOLDER = {"qmark": "?", "format": "%s", "pyformat": "%s"}
-
-
-@functools.lru_cache(maxsize=64)
-def _public_sql(paramstyle: str, n: int) -> str:
-    # Written out for the driver (no statement compilation, no row processing: a search's
-    # 50 rows cost what the database takes to read them). Names are the models' own.
-    mark = _PLACEHOLDER[paramstyle]
-    columns = ", ".join(f"p.{c}" for c in _DB_COLUMNS)
-    return (
-        f"SELECT p.id, {columns}, o.name FROM {Premise.__tablename__} p "
-        f"JOIN {Organisation.__tablename__} o ON o.id = p.organisation_id "
-        f"WHERE p.id IN ({', '.join([mark] * n)})"
-    )
+_PREMISES = Premise.__table__
+_ORGANISATIONS = Organisation.__table__
+_PUBLIC = (
+    select(_PREMISES.c.id, *(_PREMISES.c[c] for c in _DB_COLUMNS), _ORGANISATIONS.c.name)
+    .select_from(_PREMISES)
+    .join(_ORGANISATIONS, _ORGANISATIONS.c.id == _PREMISES.c.organisation_id)
+    .where(_PREMISES.c.id.in_(bindparam("ids", expanding=True)))
+)
 
 
 def _read_public(session: Session | Connection, premise_ids: list[int]) -> dict[int, tuple]:
+    # one indexed Core statement (no ORM rows); only for the rows the engine state lacks
     connection = session.connection() if isinstance(session, Session) else session
-    sql = _public_sql(connection.dialect.paramstyle, len(premise_ids))
-    return {row[0]: row[1:] for row in connection.exec_driver_sql(sql, tuple(premise_ids))}
+    return {row[0]: tuple(row[1:]) for row in connection.execute(_PUBLIC, {"ids": premise_ids})}
 
 
 def _public_fields(
