@@ -398,6 +398,7 @@ def test_block_bounds_never_skip_unplaced_or_unknown_rows():
     assert BLOCK_ROWS == 16  # the rows below are laid out for blocks of 16
     xy = np.array([[0.0, 0.0], [np.nan, 1.0], *[[5.0, 5.0]] * 30, [1.0, 2.0]])
     static = np.array([np.r_[np.full(20, 0.1), np.nan, np.full(len(xy) - 21, 0.2)]])
+    xy.flags.writeable = False  # as a snapshot's: the signature the warm-up compiled
     boxes, best = KN.block_bounds(xy, static)
     first, second, third = boxes[0], boxes[1], boxes[2]
     assert np.isinf(first).all()  # an unplaced row: the block's box is everything
