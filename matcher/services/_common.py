@@ -87,12 +87,22 @@ def check_standing(session: Session | Connection, actor: Actor, *roles: str) -> 
         raise PermissionDenied("Action refusée : aucun utilisateur connecté.")
     connection = session.connection() if isinstance(session, Session) else session
     row = connection.execute(_STANDING, {"user_id": actor.id}).first()
-    if row is None or not row[0] or row[1] != actor.role or row[2] != actor.organisation_id:
-        raise PermissionDenied("Action refusée : compte inconnu, désactivé ou modifié.")
-    if not row[3]:
-        raise PermissionDenied("Action refusée : votre organisation est désactivée.")
+    _judge_account(actor, row and (row[0], row[1], row[2]))
+    _judge_organisation(row[3])
     _check_role(actor, roles)
     return int(row[4] or 0)
+
+
+def _judge_account(actor: Actor, stored: tuple[Any, Any, Any] | None) -> None:
+    """Raise PermissionDenied unless ``stored`` (is_active, role, organisation_id) is the
+    actor's active account, as the actor still describes it."""
+    if not stored or not stored[0] or stored[1] != actor.role or stored[2] != actor.organisation_id:
+        raise PermissionDenied("Action refusée : compte inconnu, désactivé ou modifié.")
+
+
+def _judge_organisation(active: Any) -> None:
+    if not active:
+        raise PermissionDenied("Action refusée : votre organisation est désactivée.")
 
 
 def _check_role(actor: Actor, roles: tuple[str, ...]) -> None:
@@ -112,16 +122,9 @@ def check_actor(session: Session, actor: Actor, *roles: str) -> User:
     if not isinstance(actor, Actor):
         raise PermissionDenied("Action refusée : aucun utilisateur connecté.")
     user = session.get(User, actor.id)
-    if (
-        user is None
-        or not user.is_active
-        or user.role != actor.role
-        or user.organisation_id != actor.organisation_id
-    ):
-        raise PermissionDenied("Action refusée : compte inconnu, désactivé ou modifié.")
+    _judge_account(actor, user and (user.is_active, user.role, user.organisation_id))
     organisation = session.get(Organisation, user.organisation_id)
-    if organisation is None or not organisation.is_active:
-        raise PermissionDenied("Action refusée : votre organisation est désactivée.")
+    _judge_organisation(organisation is not None and organisation.is_active)
     _check_role(actor, roles)
     return user
 

@@ -16,6 +16,7 @@ This module takes no acting user: it only holds public premise fields for the en
 
 from __future__ import annotations
 
+import itertools
 import logging
 import threading
 from collections.abc import Callable
@@ -74,17 +75,12 @@ class PublicRows:
         self.max_rows = max_rows
         self._rows: dict[int, tuple] = {}
         self._lock = threading.Lock()
-        self.hits = 0
-        self.misses = 0
 
     def get(self, ids: list[int]) -> tuple[dict[int, tuple], list[int]]:
         """Return ``(rows found, ids missing)``."""
         rows = self._rows
         found = {i: rows[i] for i in ids if i in rows}
-        missing = [i for i in ids if i not in found]
-        self.hits += len(found)
-        self.misses += len(missing)
-        return found, missing
+        return found, [i for i in ids if i not in found]
 
     def put(self, state: EngineState, version: int, rows: dict[int, tuple]) -> None:
         """Keep these rows if ``state`` is still at ``version`` (their catalogue version)."""
@@ -94,7 +90,7 @@ class PublicRows:
             self._rows.update(rows)
             excess = len(self._rows) - self.max_rows
             if excess > 0:
-                for key in list(self._rows)[:excess]:
+                for key in list(itertools.islice(self._rows, excess)):  # the oldest only
                     del self._rows[key]
 
     def advance(self, state: EngineState, version: int, changed: list[int] | None) -> None:
@@ -127,6 +123,10 @@ class EngineState:
     patches: int = 0  # incremental updates so far
     compactions: int = 0
     _compacting: threading.Thread | None = None
+
+    def is_at(self, version: int) -> bool:
+        """Return True when the catalogue is built and at ``version``."""
+        return self.version == version and self.catalogue is not None
 
     def wait_compaction(self) -> None:
         """Block until a running background compaction ends (tests, benchmarks)."""
@@ -210,9 +210,7 @@ def _compact(state: EngineState, catalogue: Catalogue) -> None:
 def fresh_state(version: int) -> EngineState | None:
     """Return this process's engine state if it is built and at ``version``, else None."""
     state = _state()
-    if state.version == version and state.catalogue is not None:
-        return state
-    return None
+    return state if state.is_at(version) else None
 
 
 def engine_state(
@@ -229,10 +227,10 @@ def engine_state(
     state = _state()
     with transaction(session, write=False) as s:
         current = catalogue_version(s) if version is None or session is None else int(version)
-        if state.version == current and state.catalogue is not None:
+        if state.is_at(current):
             return state
         with state.lock:
-            if state.version == current and state.catalogue is not None:
+            if state.is_at(current):
                 return state
             fresh = state.catalogue is None or state.version is None or current < state.version
             changed = None if fresh else _patch(state, s, state.version, current)

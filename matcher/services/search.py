@@ -36,7 +36,7 @@ from matcher.errors import MatcherError, NotFound, PermissionDenied, ValidationE
 from matcher.needs import ProjectNeeds
 from matcher.services._common import Actor, check_actor, check_standing, transaction
 from matcher.services.catalogue import projects_frame
-from matcher.services.engine_state import engine_state, fresh_state
+from matcher.services.engine_state import EngineState, engine_state, fresh_state
 from matcher.storage.db import read_connection
 from matcher.storage.models import Organisation, Premise
 from matcher.territory import load_territory
@@ -127,28 +127,19 @@ _PUBLIC = (
 )
 
 
-def _read_public(session: Session | Connection, premise_ids: list[int]) -> dict[int, tuple]:
-    # one indexed Core statement (no ORM rows); only for the rows the engine state lacks
-    connection = session.connection() if isinstance(session, Session) else session
-    return {row[0]: tuple(row[1:]) for row in connection.execute(_PUBLIC, {"ids": premise_ids})}
-
-
 def _public_fields(
-    session: Session, premise_ids: list[int], state=None, version: int | None = None
+    connection: Connection, premise_ids: list[int], state: EngineState, version: int
 ) -> dict[str, list]:
     """Return the public columns of these premises, in this order.
 
-    With the engine ``state`` and the catalogue ``version`` this transaction reads, the
-    rows the state keeps are used and the others read in one indexed query (then kept).
+    The rows the engine ``state`` keeps are used; the others are read in one indexed Core
+    statement (no ORM rows) and kept for the catalogue ``version`` this transaction reads.
     """
-    if state is None or version is None:
-        found = _read_public(session, premise_ids) if premise_ids else {}
-    else:
-        found, missing = state.public.get(premise_ids)
-        if missing:
-            read = _read_public(session, missing)
-            state.public.put(state, version, read)
-            found.update(read)
+    found, missing = state.public.get(premise_ids)
+    if missing:
+        read = {row[0]: tuple(row[1:]) for row in connection.execute(_PUBLIC, {"ids": missing})}
+        state.public.put(state, version, read)
+        found.update(read)
     width = len(_DB_COLUMNS) + 1
     missing = (None,) * width
     values = [found.get(i, missing) for i in premise_ids]
@@ -165,12 +156,12 @@ _FLOAT_RESULTS = ("lon", "lat", "floor_area_m2", "price_eur", "rent_eur_m2_year"
 
 
 def _with_public_fields(
-    session: Session, cols: dict[str, np.ndarray], batch, state=None, version=None
+    connection: Connection, cols: dict[str, np.ndarray], batch, state: EngineState, version: int
 ) -> pd.DataFrame:
     """Return the ranked columns with the premises' public fields, as one frame."""
     ids = [int(i) for i in cols["premise_id"].tolist()]
     public = (
-        _public_fields(session, ids, state, version) if ids else {c: [] for c in RESULT_COLUMNS}
+        _public_fields(connection, ids, state, version) if ids else {c: [] for c in RESULT_COLUMNS}
     )
     data = dict(cols)
     for c in RESULT_COLUMNS:
