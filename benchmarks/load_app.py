@@ -123,6 +123,13 @@ class Phase:
     lost_clicks: int = 0
 
 
+async def _idle(page) -> None:
+    """Wait until the app runs no script."""
+    await page.wait_for_selector(
+        '[data-testid="stApp"][data-test-script-state="notRunning"]', timeout=ACTION_TIMEOUT_MS
+    )
+
+
 async def _after_run(page, action, phase: Phase | None = None) -> float:
     """Do ``action`` (it makes the app rerun); return the seconds until that run finished.
 
@@ -149,9 +156,7 @@ async def _after_run(page, action, phase: Phase | None = None) -> float:
                 break
             phase.lost_clicks += 1
     await page.wait_for_function(f"window.__matcherRuns > {before}", timeout=ACTION_TIMEOUT_MS)
-    await page.wait_for_selector(
-        '[data-testid="stApp"][data-test-script-state="notRunning"]', timeout=ACTION_TIMEOUT_MS
-    )
+    await _idle(page)
     return time.perf_counter() - started
 
 
@@ -179,9 +184,7 @@ async def _navigate(page, phase: Phase, title: str, path: str) -> float:
                 raise
             phase.lost_clicks += 1
     await page.get_by_role("heading", name=title, level=1).wait_for(timeout=ACTION_TIMEOUT_MS)
-    await page.wait_for_selector(
-        '[data-testid="stApp"][data-test-script-state="notRunning"]', timeout=ACTION_TIMEOUT_MS
-    )
+    await _idle(page)
     return time.perf_counter() - started
 
 
@@ -201,10 +204,7 @@ async def _set_widget(page, phase: Phase, action, done) -> None:
         await action()
         with contextlib.suppress(PlaywrightTimeout):
             await page.wait_for_function(f"window.__matcherRuns > {before}", timeout=20_000)
-        await page.wait_for_selector(
-            '[data-testid="stApp"][data-test-script-state="notRunning"]',
-            timeout=ACTION_TIMEOUT_MS,
-        )
+        await _idle(page)
         if await done():
             return
         phase.lost_clicks += 1
