@@ -161,3 +161,31 @@ def test_topsis_by_hand_on_two_alternatives():
 def test_topsis_refuses_bad_types(types, fragment):
     with pytest.raises(ValidationError, match=fragment):
         topsis(COST_MATRIX, np.ones(4), types)
+
+
+def test_columns_frame_keeps_each_column_as_given_in_its_order():
+    import pandas as pd
+
+    from matcher.engine.explain import columns_frame
+
+    days = np.array(["2027-01-01", "NaT", "2026-03-05"], dtype="datetime64[D]")
+    columns = {
+        "score": np.array([1.5, np.nan, 3.0]),
+        "name": np.array(["a", None, "c"], dtype=object),
+        "rank": np.arange(1, 4),
+        "eligible": np.array([True, False, True]),
+        "day": days,
+        "other": np.array([0.25, 0.5, 0.75]),
+        "id": np.array([7, "x", 9], dtype=object),
+    }
+    frame = columns_frame(columns)
+    typed = {**columns, "day": days.astype("datetime64[ns]")}
+    expected = pd.DataFrame({k: pd.Series(v, dtype=v.dtype) for k, v in typed.items()})
+    pd.testing.assert_frame_equal(frame, expected, check_exact=True)
+    assert list(frame.columns) == list(columns) and frame["name"].dtype == object
+    frame.loc[0, "score"] = 99.0  # the frame owns its values: the arrays given stay as they are
+    assert columns["score"][0] == 1.5
+    empty = columns_frame({k: v[:0] for k, v in columns.items()})
+    assert empty.shape == (0, 7) and list(empty.dtypes) == list(expected.dtypes)
+    with pytest.raises(ValueError, match="longueurs"):
+        columns_frame({"a": np.zeros(2), "b": np.zeros(3)})
