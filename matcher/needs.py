@@ -18,6 +18,7 @@ then the hard area and the point the centre of the distance score.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 import re
 from collections.abc import Mapping
@@ -53,9 +54,20 @@ def _zone_of_point(lon: float, lat: float) -> str:
     return ""
 
 
+@functools.cache
+def _init_names(cls: type) -> frozenset[str]:
+    """Return the names of a dataclass's fields set by its constructor."""
+    return frozenset(f.name for f in fields(cls) if f.init)
+
+
 def _missing(v: Any) -> bool:
     if v is None:
         return True
+    kind = type(v)
+    if kind is float:  # the common cases first: a search converts some fifty values
+        return v != v  # NaN
+    if kind is int or kind is bool or kind is tuple:
+        return False
     if isinstance(v, float) and math.isnan(v):
         return True
     if isinstance(v, str) and not v.strip():
@@ -69,9 +81,12 @@ def _number(name: str, v: Any) -> float | None:
         return None
     spec = PROJECT_FIELDS.get(name) or NEEDS_FIELDS[name]
     try:
-        x = float(
-            str(v).replace(",", ".").replace("\u202f", "").replace("\xa0", "").replace(" ", "")
-        )
+        if isinstance(v, float | int) and not isinstance(v, bool):
+            x = float(v)  # already a number: no text to clean
+        else:
+            x = float(
+                str(v).replace(",", ".").replace("\u202f", "").replace("\xa0", "").replace(" ", "")
+            )
     except (TypeError, ValueError):
         raise ValidationError(
             f"{spec.label} : « {v} » n'est pas un nombre.", field=name, value=v
@@ -369,6 +384,6 @@ class ProjectNeeds:
         >>> n.project_type, n.surface_min_m2, n.fibre_required, n.tenures
         ('fablab', 120.0, True, ('lease', 'sale'))
         """
-        names = {f.name for f in fields(cls) if f.init}
+        names = _init_names(cls)
         kwargs = {k: v for k, v in dict(record).items() if k in names and not _missing(v)}
         return cls(**kwargs)
