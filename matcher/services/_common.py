@@ -9,13 +9,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from matcher.domain import ROLES
 from matcher.errors import ConcurrentModification, NotFound, PermissionDenied, ValidationError
-from matcher.storage.db import session_scope
+from matcher.storage.db import DriverQuery, session_scope
 from matcher.storage.models import AuditEntry, CatalogueState, Organisation, User
 
 
@@ -62,7 +62,7 @@ def transaction(session: Session | None = None, *, write: bool = True) -> Iterat
 
 #: The account's standing in one statement: user and organisation, and the catalogue version
 #: (read in the same snapshot, so a search checks rights and freshness in one round trip).
-_STANDING = (
+_STANDING = DriverQuery(
     select(
         User.is_active,
         User.role,
@@ -76,18 +76,17 @@ _STANDING = (
 )
 
 
-def check_standing(session: Session | Connection, actor: Actor, *roles: str) -> int:
-    """Check the actor as :func:`check_actor` does, in one statement; return the catalogue
-    version read in the same statement (0 before the first premise write).
+def read_standing(actor: Actor, *roles: str) -> int:
+    """Check the actor as :func:`check_actor` does, in one statement of its own; return the
+    catalogue version read in the same statement (0 before the first premise write).
 
-    Loads no ORM row: the services that only need the check (search above all) pay one
-    round trip.
+    Loads no ORM row and opens no transaction: the services that only need the check
+    (search above all) pay one round trip to the database.
     """
     if not isinstance(actor, Actor):
         raise PermissionDenied("Action refusée : aucun utilisateur connecté.")
-    connection = session.connection() if isinstance(session, Session) else session
-    row = connection.execute(_STANDING, {"user_id": actor.id}).first()
-    _judge_account(actor, row and (row[0], row[1], row[2]))
+    row = _STANDING.first(user_id=actor.id)
+    _judge_account(actor, row and (bool(row[0]), row[1], row[2]))
     _judge_organisation(row[3])
     _check_role(actor, roles)
     return int(row[4] or 0)

@@ -213,20 +213,17 @@ def fresh_state(version: int) -> EngineState | None:
     return state if state.is_at(version) else None
 
 
-def engine_state(
-    session: Session | None = None,
-    progress: Progress | None = None,
-    *,
-    version: int | None = None,
-) -> EngineState:
-    """Return the engine state with a catalogue that reflects the database's last commit.
+def engine_state(session: Session | None = None, progress: Progress | None = None) -> EngineState:
+    """Return the engine state with a catalogue that reflects the database's last commit
+    (as ``session`` sees it).
 
-    ``version`` is the catalogue version the caller already read in ``session`` (saves
-    the look-up; :func:`matcher.services._common.check_standing` returns it).
+    A catalogue version lower than the state's means the database went back (a restore):
+    the snapshot is rebuilt. So the version is read here, never taken from the caller: a
+    caller's earlier read may be older than a concurrent search's patch.
     """
     state = _state()
     with transaction(session, write=False) as s:
-        current = catalogue_version(s) if version is None or session is None else int(version)
+        current = catalogue_version(s)
         if state.is_at(current):
             return state
         with state.lock:

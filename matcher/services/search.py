@@ -15,6 +15,7 @@ fund also sees those that applied to it; admins all).
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import time
 from collections.abc import Mapping
@@ -23,8 +24,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Connection, bindparam, select
-from sqlalchemy.orm import Session
+from sqlalchemy import bindparam, select
 
 from matcher.engine.criteria import CRITERION_LABELS
 from matcher.engine.explain import MatchExplanation, frame_of
@@ -34,7 +34,7 @@ from matcher.engine.search import explain, rank_projects, ranked_columns
 from matcher.engine.weights import ENGINE_VERSION, PRESETS
 from matcher.errors import MatcherError, NotFound, PermissionDenied, ValidationError
 from matcher.needs import ProjectNeeds
-from matcher.services._common import Actor, check_actor, check_standing, transaction
+from matcher.services._common import Actor, check_actor, read_standing, transaction
 from matcher.services.catalogue import projects_frame
 from matcher.services.engine_state import EngineState, engine_state, fresh_state
 from matcher.storage.db import read_connection
@@ -127,52 +127,57 @@ _PUBLIC = (
 )
 
 
+#: The public fields as kept per premise and framed: numbers, then text, then the date.
+_NUMBER_FIELDS = ("lon", "lat", "floor_area_m2", "price_eur", "rent_eur_m2_year")
+_TEXT_FIELDS = ("kind", "name", "insee_code", "commune", "departement", "condition", "tenure",
+                "connectivity", "organisation_id", "owner_org")  # fmt: skip
+_KEPT_FIELDS = (*_NUMBER_FIELDS, *_TEXT_FIELDS, "available_from")
+_FROM_DB = {c: 1 + i for i, c in enumerate((*_DB_COLUMNS, "owner_org"))}  # positions in _PUBLIC
+_NAT = int(np.datetime64("NaT", "D").astype(np.int64))
+_ABSENT = (np.nan,) * len(_NUMBER_FIELDS) + (None,) * len(_TEXT_FIELDS) + (_NAT,)
+
+
+def _kept_row(row: tuple) -> tuple:
+    """Return a ``_PUBLIC`` row in the kept order, with the commune's name and département
+    and NaN for unknown numbers."""
+    commune, departement = _commune_names().get(row[_FROM_DB["insee_code"]] or "", (None, None))
+    place = {"commune": commune, "departement": departement}
+    numbers = tuple(np.nan if (v := row[_FROM_DB[c]]) is None else v for c in _NUMBER_FIELDS)
+    texts = tuple(place[c] if c in place else row[_FROM_DB[c]] for c in _TEXT_FIELDS)
+    return (*numbers, *texts, _day_number(row[_FROM_DB["available_from"]]))
+
+
+def _day_number(day: dt.date | None) -> int:
+    """Return a date as days since 1970 (NaT's number when unknown): numpy converts date
+    objects one by one, 1 µs each, numbers at once."""
+    return _NAT if day is None else int(np.datetime64(day, "D").astype(np.int64))
+
+
 def _public_fields(
-    connection: Connection, premise_ids: list[int], state: EngineState, version: int
-) -> dict[str, list]:
-    """Return the public columns of these premises, in this order.
+    premise_ids: list[int], state: EngineState, version: int
+) -> dict[str, np.ndarray]:
+    """Return the public columns of these premises, in this order (``RESULT_COLUMNS``).
 
     The rows the engine ``state`` keeps are used; the others are read in one indexed Core
-    statement (no ORM rows) and kept for the catalogue ``version`` this transaction reads.
+    statement (no ORM rows) and kept if the state is still at the catalogue ``version`` of
+    the ranking. Rows read now are never older than that version, and a newer change to
+    one of them is evicted when the state moves past it, so what is kept is never stale.
     """
     found, missing = state.public.get(premise_ids)
     if missing:
-        read = {row[0]: tuple(row[1:]) for row in connection.execute(_PUBLIC, {"ids": missing})}
+        with read_connection() as connection:
+            read = {row[0]: _kept_row(row) for row in connection.execute(_PUBLIC, {"ids": missing})}
         state.public.put(state, version, read)
         found.update(read)
-    width = len(_DB_COLUMNS) + 1
-    missing = (None,) * width
-    values = [found.get(i, missing) for i in premise_ids]
-    columns = list(zip(*values, strict=True)) if values else [()] * width
-    cols = dict(zip((*_DB_COLUMNS, "owner_org"), columns, strict=True))
-    names = _commune_names()
-    places = [names.get(code or "", (None, None)) for code in cols["insee_code"]]
-    cols["commune"] = [p[0] for p in places]
-    cols["departement"] = [p[1] for p in places]
-    return cols
-
-
-_FLOAT_RESULTS = ("lon", "lat", "floor_area_m2", "price_eur", "rent_eur_m2_year")
-
-
-def _with_public_fields(
-    connection: Connection, cols: dict[str, np.ndarray], batch, state: EngineState, version: int
-) -> pd.DataFrame:
-    """Return the ranked columns with the premises' public fields, as one frame."""
-    ids = [int(i) for i in cols["premise_id"].tolist()]
-    public = (
-        _public_fields(connection, ids, state, version) if ids else {c: [] for c in RESULT_COLUMNS}
-    )
-    data = dict(cols)
-    for c in RESULT_COLUMNS:
-        values = public[c]
-        if c in _FLOAT_RESULTS:
-            data[c] = np.array(values, dtype=float)  # None becomes NaN
-        elif c == "available_from":
-            data[c] = np.array(values, dtype="datetime64[D]").astype("datetime64[ns]")
-        else:
-            data[c] = np.array(values, dtype=object)
-    return frame_of(data, batch)
+    table = np.array([found.get(i, _ABSENT) for i in premise_ids], dtype=object)
+    table = table.reshape(len(premise_ids), len(_KEPT_FIELDS))
+    numbers = table[:, : len(_NUMBER_FIELDS)].astype(float).T
+    cols = dict(zip(_NUMBER_FIELDS, numbers, strict=True))
+    for j, c in enumerate(_TEXT_FIELDS, start=len(_NUMBER_FIELDS)):
+        cols[c] = table[:, j]
+    days = table[:, -1].astype(np.int64).view("datetime64[D]")
+    cols["available_from"] = days.astype("datetime64[ns]")
+    return {c: cols[c] for c in RESULT_COLUMNS}
 
 
 @dataclass
@@ -196,22 +201,22 @@ def search_premises(
 ) -> SearchResult:
     """Return the ``k`` best available premises for ``needs``, explained per criterion.
 
-    ``elapsed_ms`` is the whole call (rights, freshness check, ranking, public fields).
+    ``elapsed_ms`` is the whole call (rights, freshness check, ranking, public fields). No
+    transaction is held: the rights and the version are read in one statement, the ranking
+    runs on the snapshot at (or past) that version, and the public fields not yet kept are
+    read after it.
     """
     started = time.perf_counter()
     project = _needs(needs)
-    with read_connection() as s:  # one read transaction, no ORM session unless patching
-        current = check_standing(s, actor)
-        state = fresh_state(current)
-        if state is None:
-            with Session(bind=s) as session:
-                state = engine_state(session, version=current)
-        query = compile_query(project, weights)
-        with state.catalogue.read() as view:
-            cols = ranked_columns(view, query, k, include_failed, statics=state.statics)
-            candidates = view.n_live
-            version = view.version
-        table = _with_public_fields(s, cols, QueryBatch.of([query]), state, current)
+    current = read_standing(actor)  # one statement: rights and the catalogue's version
+    state = fresh_state(current) or engine_state()  # else patched up to the last commit
+    query = compile_query(project, weights)
+    with state.catalogue.read() as view:
+        cols = ranked_columns(view, query, k, include_failed, statics=state.statics)
+        candidates = view.n_live
+        version = view.version
+    ids = [int(i) for i in cols["premise_id"].tolist()]
+    table = frame_of({**cols, **_public_fields(ids, state, version)}, QueryBatch.of([query]))
     weights_out = {c: float(v) for c, v in (table.attrs.get("weights") or {}).items()}
     return SearchResult(
         table=table,

@@ -155,6 +155,44 @@ def read_connection(url: str | None = None) -> Iterator[Connection]:
         yield connection
 
 
+class DriverQuery:
+    """A Core ``SELECT`` compiled once per database dialect and run on the driver's cursor.
+
+    For the read every search makes (the account's standing with the catalogue version):
+    SQLAlchemy's work around one execution (connection wrapper, transaction, result object)
+    costs five times the query itself, 65 of 75 µs on SQLite. The statement is still
+    SQLAlchemy's, compiled for the dialect with bound parameters. Rows come as the driver
+    gives them, without SQLAlchemy's result types (SQLite gives 0/1 for booleans), so keep
+    it to plain columns. It runs outside any transaction of ours: one statement, one
+    consistent snapshot.
+    """
+
+    def __init__(self, statement) -> None:
+        self.statement = statement
+        self._compiled: dict[str, object] = {}
+
+    def first(self, url: str | None = None, **params) -> tuple | None:
+        """Return the first row of the statement with these parameters, or None."""
+        engine = get_engine(url)
+        compiled = self._compiled.get(engine.dialect.name)
+        if compiled is None:
+            compiled = self._compiled.setdefault(
+                engine.dialect.name, self.statement.compile(dialect=engine.dialect)
+            )
+        values = compiled.construct_params(params)
+        args = [values[k] for k in compiled.positiontup] if compiled.positional else values
+        raw = engine.raw_connection()  # from the pool; back to it (rolled back) on close
+        try:
+            cursor = raw.cursor()
+            try:
+                cursor.execute(compiled.string, args)
+                return cursor.fetchone()
+            finally:
+                cursor.close()
+        finally:
+            raw.close()
+
+
 @contextmanager
 def session_scope(url: str | None = None, *, write: bool = True) -> Iterator[Session]:
     """Yield a session in one transaction: committed on success, rolled back on error.

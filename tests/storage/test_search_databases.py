@@ -1,0 +1,83 @@
+"""The search service on SQLite and PostgreSQL: its one-statement rights check, its public
+fields (read, then kept) and its catalogue version, with what each driver returns."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from matcher.errors import PermissionDenied
+from matcher.services import accounts, engine_state, organisations, premises, search
+
+NEEDS = {"project_type": "coworking", "target_insee_codes": "12052"}
+
+
+@pytest.fixture
+def placed(world):
+    """The world with two premises in Capdenac-Gare, one without a date or a price."""
+    owner = world["owner"]
+    values = {"kind": "post_office", "name": "Poste du bourg", "insee_code": "12052",
+              "floor_area_m2": 300, "price_eur": 90_000, "available_from": "2027-01-01"}  # fmt: skip
+    world["dated"] = premises.create_premise(owner, values)["id"]
+    world["bare"] = premises.create_premise(
+        owner, {"kind": "bank_branch", "name": "Agence", "insee_code": "12052"}
+    )["id"]
+    return world
+
+
+def test_search_shows_public_fields_read_then_kept(placed):
+    engine_state.reset_engine_states()
+    first = search.search_premises(placed["holder"], NEEDS, k=10)
+    table = first.table.set_index("premise_id")
+    dated, bare = table.loc[placed["dated"]], table.loc[placed["bare"]]
+    assert (dated["name"], dated["owner_org"], dated["commune"]) == (
+        "Poste du bourg", "Commune A", "Capdenac-Gare"
+    )  # fmt: skip
+    assert dated["departement"] == "12" and dated["price_eur"] == 90_000
+    assert dated["available_from"] == pd.Timestamp("2027-01-01")
+    assert pd.isna(bare["available_from"]) and pd.isna(bare["price_eur"])
+    assert first.table["available_from"].dtype == "datetime64[ns]"
+    assert first.table["kind"].dtype == object and first.table["lon"].dtype == float
+    state = engine_state.engine_state()
+    assert state.public.get([placed["dated"], placed["bare"]])[1] == []  # both kept now
+    again = search.search_premises(placed["holder"], NEEDS, k=10)
+    pd.testing.assert_frame_equal(again.table, first.table, check_exact=True)
+    assert again.catalogue_version == first.catalogue_version == state.version
+
+
+def test_search_refuses_a_deactivated_account_or_organisation_at_once(placed):
+    admin, holder = placed["admin"], placed["holder"]
+    assert len(search.search_premises(holder, NEEDS).table) == 2
+    accounts.set_user_active(admin, holder.id, False)
+    with pytest.raises(PermissionDenied, match="désactivé"):
+        search.search_premises(holder, NEEDS)
+    accounts.set_user_active(admin, holder.id, True)
+    assert len(search.search_premises(holder, NEEDS).table) == 2
+    organisations.set_organisation_active(admin, holder.organisation_id, False)
+    with pytest.raises(PermissionDenied, match="organisation est désactivée"):
+        search.search_premises(holder, NEEDS)
+
+
+def test_search_refuses_an_actor_whose_role_changed(placed):
+    from dataclasses import replace
+
+    stale = replace(placed["holder"], role="fund")  # what a UI kept is not what is stored
+    with pytest.raises(PermissionDenied, match="modifié"):
+        search.search_premises(stale, NEEDS)
+    with pytest.raises(PermissionDenied, match="aucun utilisateur"):
+        search.search_premises(None, NEEDS)
+
+
+def test_a_search_that_read_an_older_version_serves_the_newer_snapshot(placed, monkeypatch):
+    """A concurrent search may have patched the snapshot past the version this one read:
+    the newer snapshot is served as it is, never rebuilt back to the older version."""
+    from matcher.services import _common
+
+    holder = placed["holder"]
+    search.search_premises(holder, NEEDS)
+    state = engine_state.engine_state()
+    builds, version = state.builds, state.version
+    real = _common.read_standing
+    monkeypatch.setattr(search, "read_standing", lambda actor: real(actor) - 1)
+    result = search.search_premises(holder, NEEDS)
+    assert (state.builds, state.version, result.catalogue_version) == (builds, version, version)
