@@ -36,6 +36,7 @@ __all__ = [
     "DIRECTIONS",
     "METADATA_KEY",
     "read_batch",
+    "read_direction",
     "write_json_atomic",
     "write_parquet_atomic",
 ]
@@ -91,7 +92,10 @@ class BatchOutput:
     metadata: dict[str, Any]
 
 
-def _read_direction(out: Path, direction: str) -> pd.DataFrame:
+def read_direction(out: str | os.PathLike, direction: str) -> pd.DataFrame:
+    """Return one direction of a batch's results (``"project"`` or ``"premise"``), sorted
+    by id, then rank."""
+    out = Path(out)
     folder = out / DIRECTIONS[direction]
     files = sorted(folder.rglob("*.parquet")) if folder.is_dir() else []
     if not files:
@@ -118,7 +122,7 @@ def read_batch(out: str | os.PathLike) -> BatchOutput:
         )
     metadata = json.loads(meta_path.read_text())
     return BatchOutput(
-        by_project=_read_direction(out, "project"),
-        by_premise=_read_direction(out, "premise"),
+        by_project=read_direction(out, "project"),
+        by_premise=read_direction(out, "premise"),
         metadata=metadata,
     )
