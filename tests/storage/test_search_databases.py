@@ -81,3 +81,28 @@ def test_a_search_that_read_an_older_version_serves_the_newer_snapshot(placed, m
     monkeypatch.setattr(search, "read_standing", lambda actor: real(actor) - 1)
     result = search.search_premises(holder, NEEDS)
     assert (state.builds, state.version, result.catalogue_version) == (builds, version, version)
+
+
+@pytest.mark.postgres
+def test_a_search_survives_the_server_closing_its_connections(pg_url, monkeypatch):
+    """The rights read runs on kept autocommit connections without a ping before use: a
+    connection the server closed (restart, idle timeout) is replaced, once, in the call."""
+    from sqlalchemy import create_engine, text
+
+    from matcher.storage.db import init_db, normalise_url
+
+    from .conftest import make_world
+
+    init_db(pg_url)
+    monkeypatch.setenv("DATABASE_URL", pg_url)
+    world = make_world(pg_url)
+    assert search.search_premises(world["holder"], NEEDS).table.empty  # no premise placed yet
+    admin = create_engine(normalise_url(pg_url), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        killed = conn.execute(text(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )).scalar_one()  # fmt: skip
+    admin.dispose()
+    assert killed >= 1
+    assert search.search_premises(world["holder"], NEEDS).table.empty
