@@ -156,7 +156,7 @@ def columns_frame(columns: dict[str, np.ndarray]) -> pd.DataFrame:
         raise ValueError("columns_frame : colonnes de longueurs différentes")
     names = _column_index(tuple(columns))
     index = pd.RangeIndex(n)
-    if _from_blocks is not None and _DatetimeArray is not None:
+    if _from_blocks is not None:
         return _from_blocks(_blocks(arrays), index=index, columns=names)
     build = getattr(pd.DataFrame, "_from_arrays", None)
     if build is None:  # a pandas without either fast path: the public one, text as object

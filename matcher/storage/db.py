@@ -102,20 +102,31 @@ def get_engine(url: str | None = None) -> Engine:
     One engine is built per URL and per process, so a forked worker must call
     ``engine.dispose(close=False)`` (multiprocessing "spawn" avoids the issue).
     """
+    return _cached_engine(_ENGINES, url, server={"pool_pre_ping": True})
+
+
+def _cached_engine(
+    cache: dict[str, Engine], url: str | None, *, server: dict | None = None, **options
+) -> Engine:
+    """Return ``cache``'s engine for ``url``, built on first use with ``options``: on
+    SQLite with its busy timeout and connection set-up (:func:`_configure_sqlite`), the
+    folder of its file created; on a database server with the ``server`` options too."""
     url = normalise_url(url or settings.database_url())
     with _LOCK:
-        engine = _ENGINES.get(url)
+        engine = cache.get(url)
         if engine is not None:
             return engine
         if is_sqlite(url):
             path = sqlite_path(url)
             if path is not None:
                 path.parent.mkdir(parents=True, exist_ok=True)
-            engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
+            engine = create_engine(
+                url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}, **options
+            )
             _configure_sqlite(engine)
         else:
-            engine = create_engine(url, pool_pre_ping=True)
-        _ENGINES[url] = engine
+            engine = create_engine(url, **options, **(server or {}))
+        cache[url] = engine
         return engine
 
 
@@ -168,20 +179,7 @@ def reader_engine(url: str | None = None) -> Engine:
     url = normalise_url(url or settings.database_url())
     if is_sqlite(url) and sqlite_path(url) is None:
         return get_engine(url)
-    with _LOCK:
-        engine = _READERS.get(url)
-        if engine is not None:
-            return engine
-        options = {"isolation_level": "AUTOCOMMIT", "pool_reset_on_return": None}
-        if is_sqlite(url):
-            engine = create_engine(
-                url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}, **options
-            )
-            _configure_sqlite(engine)
-        else:
-            engine = create_engine(url, **options)
-        _READERS[url] = engine
-        return engine
+    return _cached_engine(_READERS, url, isolation_level="AUTOCOMMIT", pool_reset_on_return=None)
 
 
 class DriverQuery:
