@@ -56,6 +56,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_engine import SEED, load_towns, make_premises, make_projects  # noqa: E402
 
 from matcher.engine import batch_match, build_snapshot  # noqa: E402
+from matcher.engine.batch import BATCH_COLUMNS  # noqa: E402
 from matcher.engine.layout import P_RADIUS_GRID, P_TX, P_TY  # noqa: E402
 from matcher.scale import blocks  # noqa: E402
 from matcher.scale.score import plan_batch, score_tile  # noqa: E402
@@ -68,7 +69,7 @@ def _sizes(text: str) -> list[tuple[int, int]]:
 
 
 def _same(a: pd.DataFrame, b: pd.DataFrame, keys: list[str]) -> bool:
-    cols = ["project_id", "premise_id", "rank", "score_0_100", "distance_m"]
+    cols = list(BATCH_COLUMNS)
     a = a[cols].sort_values(keys).reset_index(drop=True)
     b = b[cols].sort_values(keys).reset_index(drop=True)
     return len(a) == len(b) and all(
@@ -91,7 +92,7 @@ class Digest:
     the check never holds that direction whole.
     """
 
-    COLUMNS = ("project_id", "premise_id", "rank", "score_0_100", "distance_m")
+    COLUMNS = BATCH_COLUMNS
 
     def __init__(self) -> None:
         self.rows = 0
@@ -123,10 +124,10 @@ class Digest:
 
 def output_digest(out: Path, direction: str) -> Digest:
     """Return the digest of one direction of a finished batch, read file by file."""
-    from matcher.scale.output import DIRECTIONS
+    from matcher.scale.output import direction_files
 
     digest = Digest()
-    for path in sorted((out / DIRECTIONS[direction]).rglob("*.parquet")):
+    for path in direction_files(out, direction):
         digest.add(pq.read_table(path, columns=list(Digest.COLUMNS)))
     return digest
 

@@ -35,6 +35,7 @@ __all__ = [
     "BatchOutput",
     "DIRECTIONS",
     "METADATA_KEY",
+    "direction_files",
     "read_batch",
     "read_direction",
     "write_json_atomic",
@@ -92,12 +93,18 @@ class BatchOutput:
     metadata: dict[str, Any]
 
 
+def direction_files(out: str | os.PathLike, direction: str) -> list[Path]:
+    """Return the Parquet files of one direction of a batch (``"project"`` or
+    ``"premise"``), in path order; none when the direction was not written."""
+    folder = Path(out) / DIRECTIONS[direction]
+    return sorted(folder.rglob("*.parquet")) if folder.is_dir() else []
+
+
 def read_direction(out: str | os.PathLike, direction: str) -> pd.DataFrame:
     """Return one direction of a batch's results (``"project"`` or ``"premise"``), sorted
     by id, then rank."""
-    out = Path(out)
-    folder = out / DIRECTIONS[direction]
-    files = sorted(folder.rglob("*.parquet")) if folder.is_dir() else []
+    folder = Path(out) / DIRECTIONS[direction]
+    files = direction_files(out, direction)
     if not files:
         return pd.DataFrame(
             columns=["project_id", "premise_id", "rank", "score_0_100", "distance_m"]
