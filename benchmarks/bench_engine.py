@@ -597,8 +597,8 @@ def database_lines(args, df, q50) -> list[tuple]:
         db_df = df.head(args.db_premises)
         tmp = tempfile.mkdtemp(prefix="bench-engine-")
         rows += service_lines(db_df, q50[:40], f"sqlite:///{tmp}/bench.sqlite", "SQLite")
-        for label, value, target in rows:  # before PostgreSQL's lines, which take long
-            print(f"  {label} : {value if isinstance(value, str) else f'{value:.2f}'} {target}")
+        for row in rows:  # before PostgreSQL's lines, which take long
+            print(_row_text(*row))
         if args.postgres:
             url, stop_pg = _postgres_url()
             try:
@@ -615,14 +615,18 @@ def database_lines(args, df, q50) -> list[tuple]:
     return rows
 
 
+def _row_text(label: str, value: float | str, target: str) -> str:
+    text = value if isinstance(value, str) else f"{value:12.2f}"
+    return f"{label:<80} {text:>12}  {target}"
+
+
 def _print_rows(rows: list[tuple]) -> None:
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     rows.append(("mémoire de pointe du processus (Mo)", peak, ""))
     print()
     print(f"{'mesure':<80} {'valeur':>12}  cible")
-    for label, value, target in rows:
-        text = value if isinstance(value, str) else f"{value:12.2f}"
-        print(f"{label:<80} {text:>12}  {target}")
+    for row in rows:
+        print(_row_text(*row))
     load = os.getloadavg()[0]
     print(f"\ncharge moyenne (1 min) en fin de mesure : {load:.2f} pour {os.cpu_count()} cœurs")
 
