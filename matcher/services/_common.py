@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -85,7 +85,24 @@ def read_standing(actor: Actor, *roles: str) -> int:
     """
     if not isinstance(actor, Actor):
         raise PermissionDenied("Action refusée : aucun utilisateur connecté.")
-    row = _STANDING.first(user_id=actor.id)
+    return _judged(actor, roles, _STANDING.first(user_id=actor.id))
+
+
+def standing_soon(actor: Actor, *roles: str) -> Callable[[], int]:
+    """Start :func:`read_standing`; return the call that waits for it and judges it.
+
+    On a database server the read runs on a reader thread while the caller works (a
+    search ranks meanwhile, and returns nothing before this call has judged the rights);
+    on SQLite it runs at once. Either way the returned call raises what
+    :func:`read_standing` raises, or returns the catalogue version.
+    """
+    if not isinstance(actor, Actor):
+        raise PermissionDenied("Action refusée : aucun utilisateur connecté.")
+    pending = _STANDING.soon(user_id=actor.id)
+    return lambda: _judged(actor, roles, pending.result())
+
+
+def _judged(actor: Actor, roles: tuple[str, ...], row: tuple | None) -> int:
     _judge_account(actor, row and (bool(row[0]), row[1], row[2]))
     _judge_organisation(row[3])
     _check_role(actor, roles)

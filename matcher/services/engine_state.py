@@ -40,7 +40,14 @@ from matcher.services.catalogue import (
 from matcher.settings import database_url
 from matcher.territory.attributes import enrich_premises
 
-__all__ = ["EngineState", "engine_state", "fresh_state", "refresh", "reset_engine_states"]
+__all__ = [
+    "EngineState",
+    "built_state",
+    "engine_state",
+    "fresh_state",
+    "refresh",
+    "reset_engine_states",
+]
 
 _log = logging.getLogger(__name__)
 
@@ -205,6 +212,13 @@ def _compact(state: EngineState, catalogue: Catalogue) -> None:
         state.compactions += 1
     finally:
         state._compacting = None
+
+
+def built_state() -> EngineState | None:
+    """Return this process's engine state if its snapshot is built (at whatever version),
+    else None: a search may rank on it while it reads the version it must be at."""
+    state = _state()
+    return state if state.catalogue is not None else None
 
 
 def fresh_state(version: int) -> EngineState | None:

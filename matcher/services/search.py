@@ -5,7 +5,8 @@ The engine's snapshot of the available premises is kept by
 with the rows written since (every premise write bumps the catalogue version in its own
 transaction), so a search never serves results older than the last committed edit and
 never pays for the whole catalogue. A search costs the engine's ranking plus a look-up of
-the public fields of the k premises it returns; the time it reports is the whole call.
+the public fields of the k premises it returns (on PostgreSQL its rights read runs while
+it ranks); the time it reports is the whole call.
 
 Rights: any active account may search premises (public fields only); the projects that
 fit a premise are shown to the premise's owner organisation, fund officers and admins,
@@ -29,14 +30,14 @@ from sqlalchemy import bindparam, select
 from matcher.engine.criteria import CRITERION_LABELS
 from matcher.engine.explain import MatchExplanation, frame_of
 from matcher.engine.layout import CRITERIA, failure_reasons
-from matcher.engine.query import QueryBatch, compile_query
+from matcher.engine.query import Query, QueryBatch, compile_query
 from matcher.engine.search import explain, rank_projects, ranked_columns
 from matcher.engine.weights import ENGINE_VERSION, PRESETS
 from matcher.errors import MatcherError, NotFound, PermissionDenied, ValidationError
 from matcher.needs import ProjectNeeds
-from matcher.services._common import Actor, check_actor, read_standing, transaction
+from matcher.services._common import Actor, check_actor, standing_soon, transaction
 from matcher.services.catalogue import projects_frame
-from matcher.services.engine_state import EngineState, engine_state, fresh_state
+from matcher.services.engine_state import EngineState, built_state, engine_state, fresh_state
 from matcher.storage.db import read_connection
 from matcher.storage.models import Organisation, Premise
 from matcher.territory import load_territory
@@ -180,6 +181,15 @@ def _public_fields(
     return {c: cols[c] for c in RESULT_COLUMNS}
 
 
+def _ranked(
+    state: EngineState, query: Query, k: int, include_failed: bool
+) -> tuple[dict[str, np.ndarray], int, int]:
+    """Return ``(ranked columns, live premises, catalogue version)`` on ``state``'s snapshot."""
+    with state.catalogue.read() as view:
+        cols = ranked_columns(view, query, k, include_failed, statics=state.statics)
+        return cols, view.n_live, view.version
+
+
 @dataclass
 class SearchResult:
     """Ranked premises with public fields, and how the search was made."""
@@ -202,19 +212,27 @@ def search_premises(
     """Return the ``k`` best available premises for ``needs``, explained per criterion.
 
     ``elapsed_ms`` is the whole call (rights, freshness check, ranking, public fields). No
-    transaction is held: the rights and the version are read in one statement, the ranking
-    runs on the snapshot at (or past) that version, and the public fields not yet kept are
-    read after it.
+    transaction is held: the rights and the version are read in one statement, on a
+    database server while the ranking runs on the snapshot this process has. Nothing is
+    returned before the rights are judged, and the ranking is done again, on the snapshot
+    patched up to the last commit, when the version read is not the one it ranked at (a
+    write by another process; this process's writes patch the snapshot at commit). The
+    public fields not yet kept are read after the ranking.
     """
     started = time.perf_counter()
-    project = _needs(needs)
-    current = read_standing(actor)  # one statement: rights and the catalogue's version
-    state = fresh_state(current) or engine_state()  # else patched up to the last commit
-    query = compile_query(project, weights)
-    with state.catalogue.read() as view:
-        cols = ranked_columns(view, query, k, include_failed, statics=state.statics)
-        candidates = view.n_live
-        version = view.version
+    standing = standing_soon(actor)  # rights and the catalogue's version, in one statement
+    try:
+        query = compile_query(_needs(needs), weights)
+        state = built_state()
+        ranked = None if state is None else _ranked(state, query, k, include_failed)
+    except Exception:
+        standing()  # the rights first: a refused actor is told so, not what its input lacks
+        raise
+    current = standing()
+    if ranked is None or ranked[2] != current:
+        state = fresh_state(current) or engine_state()  # else patched up to the last commit
+        ranked = _ranked(state, query, k, include_failed)
+    cols, candidates, version = ranked
     ids = [int(i) for i in cols["premise_id"].tolist()]
     table = frame_of({**cols, **_public_fields(ids, state, version)}, QueryBatch.of([query]))
     weights_out = {c: float(v) for c, v in (table.attrs.get("weights") or {}).items()}

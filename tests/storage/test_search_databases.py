@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from matcher.errors import PermissionDenied
+from matcher.errors import PermissionDenied, ValidationError
 from matcher.services import accounts, engine_state, organisations, premises, search
 
 NEEDS = {"project_type": "coworking", "target_insee_codes": "12052"}
@@ -77,8 +77,8 @@ def test_a_search_that_read_an_older_version_serves_the_newer_snapshot(placed, m
     search.search_premises(holder, NEEDS)
     state = engine_state.engine_state()
     builds, version = state.builds, state.version
-    real = _common.read_standing
-    monkeypatch.setattr(search, "read_standing", lambda actor: real(actor) - 1)
+    real = _common.standing_soon
+    monkeypatch.setattr(search, "standing_soon", lambda actor: lambda: real(actor)() - 1)
     result = search.search_premises(holder, NEEDS)
     assert (state.builds, state.version, result.catalogue_version) == (builds, version, version)
 
@@ -106,3 +106,69 @@ def test_a_search_survives_the_server_closing_its_connections(pg_url, monkeypatc
     admin.dispose()
     assert killed >= 1
     assert search.search_premises(world["holder"], NEEDS).table.empty
+
+
+def test_a_search_ranked_on_a_snapshot_another_process_has_passed_ranks_again(placed, monkeypatch):
+    """The ranking starts on the snapshot this process has while the version is read: a
+    write committed by another process (here, one whose commit does not patch this
+    process's snapshot) is seen by the next search, by a patch, not a rebuild."""
+    owner, holder, pid = placed["owner"], placed["holder"], placed["dated"]
+    search.search_premises(holder, NEEDS)
+    state = engine_state.engine_state()
+    builds, patches, version = state.builds, state.patches, state.version
+    monkeypatch.setattr(engine_state, "refresh", lambda progress=None: None)
+    view = premises.get_premise(owner, pid)
+    premises.update_premise(owner, pid, {"floor_area_m2": 444}, view["version"])
+    assert state.version == version  # this process's snapshot is behind the database
+    result = search.search_premises(holder, NEEDS)
+    assert result.table.set_index("premise_id").loc[pid, "floor_area_m2"] == 444
+    assert result.catalogue_version == state.version > version
+    assert (state.builds, state.patches) == (builds, patches + 1)
+
+
+def test_a_search_judges_the_rights_before_the_input(placed):
+    """A refused actor is told it is refused, not what its needs lack; an accepted one is
+    told what is wrong with its needs."""
+    admin, holder = placed["admin"], placed["holder"]
+    bad = {**NEEDS, "surface_min_m2": "beaucoup"}
+    with pytest.raises(ValidationError, match="beaucoup"):
+        search.search_premises(holder, bad)
+    with pytest.raises(PermissionDenied, match="aucun utilisateur"):
+        search.search_premises(None, bad)
+    accounts.set_user_active(admin, holder.id, False)
+    with pytest.raises(PermissionDenied, match="désactivé"):
+        search.search_premises(holder, bad)
+
+
+def test_the_rights_read_runs_beside_the_ranking_only_on_a_server(placed, monkeypatch):
+    """On PostgreSQL the rights read runs on a reader thread while the caller ranks; on
+    SQLite, an in-process read, it runs in the caller's thread."""
+    import threading
+
+    from matcher.storage import db
+
+    threads = []
+    real = db.DriverQuery.first
+
+    def first(self, url=None, **params):
+        threads.append(threading.current_thread().name)
+        return real(self, url, **params)
+
+    monkeypatch.setattr(db.DriverQuery, "first", first)
+    search.search_premises(placed["holder"], NEEDS)
+    server = db.reader_engine().dialect.name != "sqlite"
+    assert len(threads) == 1
+    assert threads[0].startswith("matcher-read") == server
+    assert (threads[0] == threading.current_thread().name) != server
+
+
+def test_a_forked_process_makes_its_own_reader_threads(monkeypatch):
+    """A forked child does not have its parent's threads: a pool made before the fork
+    would queue the reads for ever."""
+    from matcher.storage import db
+
+    pool = db._reader_threads()
+    assert db._reader_threads() is pool
+    monkeypatch.setattr(db.os, "getpid", lambda: -1)
+    child = db._reader_threads()
+    assert child is not pool and child.submit(lambda: 7).result(timeout=10) == 7
