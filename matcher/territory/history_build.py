@@ -143,7 +143,9 @@ def build_history_table(
         per_year[int(r.year)][r.old_code].append((r.kind, r.new_code, r.new_name))
     years = sorted(per_year)
     last_use = events.groupby("old_code")["year"].max().to_dict()
-    old_names = events.sort_values("year").groupby("old_code")["old_name"].last().to_dict()
+    old_names = (
+        events.sort_values("year", kind="stable").groupby("old_code")["old_name"].last().to_dict()
+    )
 
     def finish_chain(code: str, path: list[Step]) -> list[tuple[str, list[Step], str]]:
         """Return [(current code or "", steps, source)] from a chain's last code."""
