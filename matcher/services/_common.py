@@ -76,25 +76,15 @@ _STANDING = DriverQuery(
 )
 
 
-def read_standing(actor: Actor, *roles: str) -> int:
-    """Check the actor as :func:`check_actor` does, in one statement of its own; return the
-    catalogue version read in the same statement (0 before the first premise write).
+def standing_soon(actor: Actor, *roles: str) -> Callable[[], int]:
+    """Start checking the actor as :func:`check_actor` does, in one statement of its own;
+    return the call that waits for it, judges it and returns the catalogue version read in
+    the same statement (0 before the first premise write).
 
     Loads no ORM row and opens no transaction: the services that only need the check
-    (search above all) pay one round trip to the database.
-    """
-    if not isinstance(actor, Actor):
-        raise PermissionDenied("Action refusée : aucun utilisateur connecté.")
-    return _judged(actor, roles, _STANDING.first(user_id=actor.id))
-
-
-def standing_soon(actor: Actor, *roles: str) -> Callable[[], int]:
-    """Start :func:`read_standing`; return the call that waits for it and judges it.
-
-    On a database server the read runs on a reader thread while the caller works (a
-    search ranks meanwhile, and returns nothing before this call has judged the rights);
-    on SQLite it runs at once. Either way the returned call raises what
-    :func:`read_standing` raises, or returns the catalogue version.
+    (search above all) pay one round trip to the database. On a database server that read
+    runs on a reader thread while the caller works (a search ranks meanwhile, and returns
+    nothing before the returned call has judged the rights); on SQLite it runs at once.
     """
     if not isinstance(actor, Actor):
         raise PermissionDenied("Action refusée : aucun utilisateur connecté.")
