@@ -21,7 +21,7 @@ import functools
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -181,13 +181,17 @@ def _public_fields(
     return {c: cols[c] for c in RESULT_COLUMNS}
 
 
-def _ranked(
-    state: EngineState, query: Query, k: int, include_failed: bool
-) -> tuple[dict[str, np.ndarray], int, int]:
-    """Return ``(ranked columns, live premises, catalogue version)`` on ``state``'s snapshot."""
+class _Ranked(NamedTuple):
+    columns: dict[str, np.ndarray]
+    candidates: int  # live premises of the snapshot
+    version: int  # the snapshot's catalogue version
+
+
+def _ranked(state: EngineState, query: Query, k: int, include_failed: bool) -> _Ranked:
+    """Return the ranking of ``query`` on ``state``'s snapshot."""
     with state.catalogue.read() as view:
         cols = ranked_columns(view, query, k, include_failed, statics=state.statics)
-        return cols, view.n_live, view.version
+        return _Ranked(cols, view.n_live, view.version)
 
 
 @dataclass
@@ -229,7 +233,7 @@ def search_premises(
         standing()  # the rights first: a refused actor is told so, not what its input lacks
         raise
     current = standing()
-    if ranked is None or ranked[2] != current:
+    if ranked is None or ranked.version != current:
         state = fresh_state(current) or engine_state()  # else patched up to the last commit
         ranked = _ranked(state, query, k, include_failed)
     cols, candidates, version = ranked
